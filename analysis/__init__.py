@@ -1,0 +1,1 @@
+"""Analysis layer: files -> articles -> framing scores. Never imports Dash."""

@@ -1,0 +1,81 @@
+"""Command line: `python -m analysis ingest|score|train|evaluate ...`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis.errors import FramingError
+
+DEFAULT_DB = Path("var/framing.db")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="read article files into the store")
+    ingest.add_argument("paths", nargs="+", type=Path, help="files or folders (.txt, .html, .jsonl, .jsonl.gz, .csv)")
+    ingest.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"store file (default {DEFAULT_DB})")
+    ingest.add_argument("--strict", action="store_true", help="exit non-zero on the first bad file or row")
+
+    score = sub.add_parser("score", help="ingest what is new, score it, print one record per article")
+    score.add_argument("paths", nargs="+", type=Path)
+    score.add_argument("--db", type=Path, default=DEFAULT_DB)
+    score.add_argument("--strict", action="store_true")
+    score.add_argument("--format", choices=("jsonl", "csv", "table"), default="table")
+    score.add_argument("--with-text", action="store_true", help="include the cleaned text")
+    score.add_argument("--lexicon", type=Path, default=None, help="story lexicon file (default: the S-400 lexicon)")
+    score.add_argument(
+        "--scheduler",
+        default=None,
+        help="score with Dask: 'local' for all local cores, or tcp://HOST:PORT of a running scheduler",
+    )
+
+    train = sub.add_parser("train", help="rebuild the sentence classifier from analysis/data")
+    train.add_argument("--lexicon", type=Path, default=None)
+
+    evaluate = sub.add_parser("evaluate", help="cross-validated sentence F1 and article-level gold-set figures")
+    evaluate.add_argument("--lexicon", type=Path, default=None)
+    evaluate.add_argument("--db", type=Path, default=DEFAULT_DB)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "ingest":
+            from analysis.pipeline import run_ingest
+
+            return run_ingest(args.paths, db=args.db, strict=args.strict)
+        if args.command == "score":
+            from analysis.pipeline import run_score
+
+            return run_score(
+                args.paths,
+                db=args.db,
+                strict=args.strict,
+                fmt=args.format,
+                with_text=args.with_text,
+                lexicon=args.lexicon,
+                scheduler=args.scheduler,
+            )
+        if args.command == "train":
+            from analysis.classifier import run_train
+
+            return run_train(lexicon=args.lexicon)
+        if args.command == "evaluate":
+            from analysis.evaluation import run_evaluate
+
+            return run_evaluate(lexicon=args.lexicon, db=args.db)
+    except FramingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

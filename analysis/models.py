@@ -1,0 +1,89 @@
+"""Plain records passed between the layers: files -> Article -> ArticleScore."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+DATE_PRECISIONS = ("day", "month", "year", "unknown")
+LABELS = ("pro-Washington", "neutral", "pro-Ankara")
+
+
+def content_hash(title: str, text: str) -> str:
+    """Stable hash of what the analysis reads: the title and the cleaned text."""
+    return hashlib.sha256(f"{title}\n\n{text}".encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Article:
+    """One cleaned article. `date` is ISO and may be partial ("2020", "2021-06") or None."""
+
+    id: str
+    outlet: str
+    title: str
+    text: str
+    url: str = ""
+    date: str | None = None
+    date_precision: str = "unknown"
+    byline: str = ""
+    source: str = ""
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            self.content_hash = content_hash(self.title, self.text)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class IngestError:
+    """A file or row that could not be ingested; `line` is set for JSONL/CSV rows."""
+
+    source: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class Evidence:
+    """One sentence that moved the article score."""
+
+    index: int  # position of the sentence in the article (0 = title)
+    sentence: str
+    contribution: float  # signed: + pushes pro-Ankara, - pushes pro-Washington
+    terms: list[str] = field(default_factory=list)
+    speaker: str | None = None  # who is quoted, if anyone
+    side: str | None = None  # the speaker's camp (actor group id from the lexicon)
+    frames: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ArticleScore:
+    """The framing result of one article, as cached in the store and printed by `score`."""
+
+    content_hash: str
+    analyser_version: str
+    framing: float  # -1 (pro-Washington) .. +1 (pro-Ankara)
+    label: str  # one of LABELS
+    confidence: float  # 0..1
+    frames: dict[str, float] = field(default_factory=dict)  # frame category -> weight
+    voices: dict[str, float] = field(default_factory=dict)  # camp -> share of attributed text
+    sentiment: dict[str, float] = field(default_factory=dict)  # actor group -> polarity
+    subjectivity: dict[str, float] = field(default_factory=dict)  # actor group -> subjectivity
+    components: dict[str, float] = field(default_factory=dict)  # score breakdown, named parts
+    evidence: list[Evidence] = field(default_factory=list)  # every scored sentence, strongest first
+    n_sentences: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ArticleScore":
+        d = dict(d)
+        d["evidence"] = [Evidence(**e) for e in d.get("evidence", [])]
+        return cls(**d)
