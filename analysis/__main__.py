@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="score with Dask: 'local' for all local cores, or tcp://HOST:PORT of a running scheduler",
     )
+    score.add_argument("--out", type=Path, default=None, help="also write the scores as partitioned Parquet to this folder")
 
     train = sub.add_parser("train", help="rebuild the sentence classifier from analysis/data")
     train.add_argument("--lexicon", type=Path, default=None)
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                 with_text=args.with_text,
                 lexicon=args.lexicon,
                 scheduler=args.scheduler,
+                out=args.out,
             )
         if args.command == "train":
             from analysis.classifier import run_train
