@@ -1,0 +1,64 @@
+"""`create_app(db_path)`: the Dash app. All state lives in the store and the address."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dash import Dash
+
+from dashboard import callbacks, layout, routes
+from dashboard.callbacks import Config
+from dashboard.data import db_stamp, get_analyser, load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = "var/framing.db"
+# Base64 makes uploads a third bigger; leave room for the form around the 20 MB of files.
+MAX_REQUEST = layout.MAX_UPLOAD_TOTAL * 3 // 2 + 2 * 2**20
+
+
+def create_app(db_path: str | os.PathLike = DEFAULT_DB, lexicon_path: str | os.PathLike | None = None,
+               upload_dir: str | os.PathLike | None = None) -> Dash:
+    """A Dash app over the store at `db_path` (created empty if missing)."""
+    cfg = Config(
+        db_path=str(Path(db_path).resolve()),
+        lexicon_path=str(lexicon_path) if lexicon_path else None,
+        upload_dir=str(upload_dir) if upload_dir else None,
+    )
+    app = Dash(
+        __name__,
+        title="Media framing dashboard",
+        assets_folder=str(ROOT / "assets"),
+        update_title=None,
+        suppress_callback_exceptions=False,
+    )
+
+    def serve_layout():
+        # Called per page load: a reload after an upload (by any worker) shows the new data.
+        ds = load_dataset(cfg.db_path, cfg.lexicon_path)
+        analyser = get_analyser(cfg.lexicon_path)
+        return layout.page(ds, analyser.lexicon, analyser.version, data_version=repr(db_stamp(cfg.db_path)))
+
+    app.layout = serve_layout
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST
+    callbacks.register(app, cfg)
+    routes.register(app.server, cfg)
+    return app
+
+
+def app_from_env() -> Dash:
+    """The app configured by FRAMING_DB, FRAMING_LEXICON and FRAMING_UPLOADS (for gunicorn)."""
+    return create_app(
+        os.environ.get("FRAMING_DB", DEFAULT_DB),
+        os.environ.get("FRAMING_LEXICON") or None,
+        os.environ.get("FRAMING_UPLOADS") or None,
+    )
+
+
+def __getattr__(name: str):
+    # `dashboard.app:app` / `dashboard.app:server` for WSGI servers, built on first use only, so
+    # importing create_app (tests, the CLI) never opens the default store.
+    if name in ("app", "server"):
+        built = app_from_env()
+        globals().update(app=built, server=built.server)
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

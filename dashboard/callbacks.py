@@ -1,0 +1,466 @@
+"""Callbacks, kept thin: each one calls a plain function below that tests can call directly.
+
+The address's query string is the single source of truth for the filters: controls write it,
+and every view (charts, table, exports) reads it.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+
+from analysis.errors import FramingError
+from analysis.models import LABELS
+from dashboard import ids, layout
+from dashboard.data import Dataset, Filters, filter_mask, get_analyser, load_dataset, open_store, outlet_options
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the app's data lives; fixed when the app is created."""
+
+    db_path: str
+    lexicon_path: str | None = None
+    upload_dir: str | None = None  # default: "uploads" beside the store
+
+    @property
+    def uploads(self) -> Path:
+        return Path(self.upload_dir) if self.upload_dir else Path(self.db_path).resolve().parent / "uploads"
+
+
+# ---------------------------------------------------------------- shared services
+
+
+def dataset(cfg: Config) -> Dataset:
+    return load_dataset(cfg.db_path, cfg.lexicon_path)
+
+
+def chart_context(cfg: Config, filters: Filters):
+    """The ChartContext for the current lexicon, analyser version and filters."""
+    from dashboard.charts.context import ChartContext
+
+    analyser = get_analyser(cfg.lexicon_path)
+    return ChartContext.from_lexicon(analyser.lexicon, filters.describe(), analyser.version)
+
+
+def filtered(cfg: Config, filters: Filters):
+    """(dataset, filtered rows, chart context) for one view."""
+    ds = dataset(cfg)
+    return ds, ds.frame[filter_mask(ds, filters)], chart_context(cfg, filters)
+
+
+def chart_figure(chart_id: str, rows, chart_ctx):
+    from dashboard.charts import CHARTS
+
+    module = CHARTS[chart_id]
+    return module.create_figure(module.process_data(rows, chart_ctx), chart_ctx)
+
+
+# ---------------------------------------------------------------- filters <-> address
+
+
+def sync_filters(triggered: str | None, search, outlets, start, end, labels, q, clear_clicked: bool = False):
+    """Keep the address and the controls in step; returns (search, outlets, start, end, labels, q).
+
+    From the address (page load, back/forward, a shared link) the controls are set; from a
+    control the address is rewritten. `no_update` where nothing changes, so there is no loop.
+    """
+    if clear_clicked:
+        return "", [], None, None, list(LABELS), ""
+    if triggered in (None, ids.URL):
+        f = Filters.from_query(search)
+        return (no_update, list(f.outlets), f.start, f.end, list(f.labels or LABELS), f.q)
+    f = Filters(outlets=tuple(outlets or ()), start=start, end=end, labels=tuple(labels or ()), q=q or "")
+    query = f.to_query()
+    if query == (search or ""):
+        return (no_update,) * 6
+    return (query,) + (no_update,) * 5
+
+
+# ---------------------------------------------------------------- the view
+
+
+def render_view(cfg: Config, search: str | None) -> dict:
+    """Everything that follows the filters except the table: five figures, summary, empty state."""
+    filters = Filters.from_query(search)
+    ds, rows, chart_ctx = filtered(cfg, filters)
+    figures = {cid: chart_figure(cid, rows, chart_ctx) for cid in ids.CHART_IDS}
+    if ds.is_empty:
+        summary = "No articles in the store yet."
+    else:
+        summary = f"{len(rows):,} of {len(ds.frame):,} articles · {filters.describe()}"
+    return {"figures": figures, "summary": summary, "empty": ds.is_empty}
+
+
+def _text_condition(series, cond: dict):
+    kind, value = cond.get("type", "contains"), str(cond.get("filter") or "").lower()
+    s = series.fillna("").astype(str).str.lower()
+    if kind == "blank":
+        return s == ""
+    if kind == "notBlank":
+        return s != ""
+    ops = {
+        "contains": lambda: s.str.contains(value, regex=False),
+        "notContains": lambda: ~s.str.contains(value, regex=False),
+        "equals": lambda: s == value,
+        "notEqual": lambda: s != value,
+        "startsWith": lambda: s.str.startswith(value),
+        "endsWith": lambda: s.str.endswith(value),
+    }
+    return ops.get(kind, ops["contains"])()
+
+
+def _number_condition(series, cond: dict):
+    kind, value, to = cond.get("type", "equals"), cond.get("filter"), cond.get("filterTo")
+    if kind == "blank":
+        return series.isna()
+    if kind == "notBlank":
+        return series.notna()
+    try:
+        value = float(value)
+        to = float(to) if to is not None else None
+    except (TypeError, ValueError):
+        return series == series  # an incomplete number filter filters nothing
+    ops = {
+        "equals": lambda: (series - value).abs() < 1e-9,
+        "notEqual": lambda: (series - value).abs() >= 1e-9,
+        "greaterThan": lambda: series > value,
+        "greaterThanOrEqual": lambda: series >= value,
+        "lessThan": lambda: series < value,
+        "lessThanOrEqual": lambda: series <= value,
+        "inRange": lambda: (series >= value) & (series <= (to if to is not None else value)),
+    }
+    return ops.get(kind, ops["equals"])().fillna(False)
+
+
+def _grid_filter(rows, model: dict):
+    for col, spec in (model or {}).items():
+        if col not in rows.columns:
+            continue
+        one = _number_condition if spec.get("filterType") == "number" else _text_condition
+        if "conditions" in spec:
+            parts = [one(rows[col], c) for c in spec["conditions"]]
+            mask = parts[0]
+            for p in parts[1:]:
+                mask = (mask | p) if spec.get("operator") == "OR" else (mask & p)
+        else:
+            mask = one(rows[col], spec)
+        rows = rows[mask.to_numpy(dtype=bool)]
+    return rows
+
+
+def table_page(cfg: Config, search: str | None, request: dict | None) -> dict:
+    """One block of table rows for the grid's infinite row model (sorted, filtered server-side)."""
+    request = request or {}
+    _, rows, _ = filtered(cfg, Filters.from_query(search))
+    rows = _grid_filter(rows, request.get("filterModel") or {})
+    sort = [s for s in request.get("sortModel") or [] if s.get("colId") in rows.columns]
+    if sort:
+        rows = rows.sort_values(
+            [s["colId"] for s in sort], ascending=[s.get("sort") != "desc" for s in sort], kind="stable",
+            na_position="last",
+        )
+    start = max(0, int(request.get("startRow") or 0))
+    end = max(start, int(request.get("endRow") or start + layout.TABLE_PAGE_SIZE))
+    block = rows.iloc[start:end]
+    fields = [c["field"] for c in layout.TABLE_COLUMNS]
+    out = block[["id"] + fields].astype(object).where(block[["id"] + fields].notna(), None)
+    return {"rowData": out.to_dict("records"), "rowCount": int(len(rows))}
+
+
+# ---------------------------------------------------------------- detail
+
+
+def clicked_article_id(triggered: str | None, cell_clicked: dict | None, click_data: dict | None) -> str | None:
+    """The article id from a table click or a click on a point in framing-by-outlet."""
+    if triggered == ids.TABLE and cell_clicked:
+        return cell_clicked.get("rowId")
+    if triggered == "framing-by-outlet" and click_data:
+        for point in click_data.get("points") or []:
+            custom = point.get("customdata")
+            if isinstance(custom, (list, tuple)):
+                custom = custom[0] if custom else None
+            if custom:
+                return str(custom)
+    return None
+
+
+def article_detail(cfg: Config, article_id: str | None):
+    """The detail panel's children for one article id."""
+    if not article_id:
+        return no_update
+    analyser = get_analyser(cfg.lexicon_path)
+    with open_store(cfg.db_path) as store:
+        article = store.get_article(article_id)
+        if article is None:
+            return [layout.html.P(f"Article {article_id} is no longer in the store.")]
+        score = store.get_score(article.content_hash, analyser.version)
+    return layout.article_detail(article, score, analyser.lexicon)
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_download(cfg: Config, search: str | None, chart_id: str, fmt: str) -> dict:
+    """A dcc.Download payload for one chart in one format (or the bundle for chart_id 'all')."""
+    from dashboard.export import export_bundle, export_chart
+
+    filters = Filters.from_query(search)
+    _, rows, chart_ctx = filtered(cfg, filters)
+    if chart_id == "all":
+        result = export_bundle(rows, chart_ctx)
+    else:
+        result = export_chart(chart_id, fmt, rows, chart_ctx)
+    content = result.content.encode("utf-8") if isinstance(result.content, str) else result.content
+    return {
+        "content": base64.b64encode(content).decode("ascii"),
+        "filename": result.filename,
+        "type": result.mimetype,
+        "base64": True,
+    }
+
+
+# ---------------------------------------------------------------- upload
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def safe_filename(name: str | None) -> str:
+    """A plain file name that cannot leave its folder: no directories, no leading dots."""
+    base = re.split(r"[\\/]", str(name or ""))[-1]
+    base = _SAFE_NAME.sub("_", base).strip(" .")
+    return base[:120] or "upload"
+
+
+def _decode(content: str) -> bytes:
+    _, _, data = (content or "").partition(",")
+    return base64.b64decode(data, validate=False)
+
+
+def handle_upload(cfg: Config, contents, filenames) -> tuple[list[tuple[str, str, bool]], bool]:
+    """Save, ingest and score uploaded files; returns ([(file, message, ok)], store changed).
+
+    Each file goes through the pipeline on its own, so one bad file does not stop the others.
+    Files are written only inside a fresh folder under the upload area, under sanitised names.
+    """
+    from analysis.pipeline import ingest_paths, score_pending
+
+    if isinstance(contents, str):
+        contents, filenames = [contents], [filenames]
+    pairs = list(zip(contents or [], filenames or []))
+    messages: list[tuple[str, str, bool]] = []
+    accepted: list[tuple[str, bytes]] = []
+    for content, name in pairs:
+        shown = safe_filename(name)
+        try:
+            data = _decode(content)
+        except (binascii.Error, ValueError):
+            messages.append((shown, "could not be read (not a valid upload)", False))
+            continue
+        if len(data) > layout.MAX_UPLOAD_FILE:
+            messages.append((shown, f"refused: {len(data) / 2**20:.1f} MB is over the "
+                                    f"{layout.MAX_UPLOAD_FILE // 2**20} MB limit per file", False))
+            continue
+        accepted.append((shown, data))
+    total = sum(len(d) for _, d in accepted)
+    if total > layout.MAX_UPLOAD_TOTAL:
+        refused = [(n, f"refused: the upload totals {total / 2**20:.1f} MB, over the "
+                       f"{layout.MAX_UPLOAD_TOTAL // 2**20} MB limit; send fewer files at once", False)
+                   for n, _ in accepted]
+        return messages + refused, False
+    if not accepted:
+        return messages, False
+
+    root = cfg.uploads
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=root)).resolve()
+    changed = False
+    try:
+        analyser = get_analyser(cfg.lexicon_path)
+        used: set[str] = set()
+        with open_store(cfg.db_path) as store:
+            for shown, data in accepted:
+                name = shown
+                stem, dot, ext = shown.partition(".")
+                n = 1
+                while name in used:
+                    n += 1
+                    name = f"{stem}-{n}{dot}{ext}"
+                used.add(name)
+                path = (folder / name).resolve()
+                if path.parent != folder:  # belt and braces: safe_filename already prevents this
+                    messages.append((shown, "refused: unsafe file name", False))
+                    continue
+                path.write_bytes(data)
+                errors: list = []
+                try:
+                    report = ingest_paths(store, [path], strict=False, on_error=errors.append)
+                except FramingError as exc:
+                    messages.append((shown, str(exc).replace(str(folder) + "/", ""), False))
+                    continue
+                added = _count(report, "added")
+                updated = _count(report, "updated")
+                unchanged = _count(report, "unchanged")
+                errors += list(getattr(report, "errors", []) or [])
+                if added or updated:
+                    changed = True
+                if errors and not (added or updated or unchanged):
+                    messages.append((shown, _error_text(errors[0], folder), False))
+                else:
+                    text = f"{added} article(s) added"
+                    if updated:
+                        text += f", {updated} updated"
+                    if unchanged:
+                        text += f", {unchanged} already in the store"
+                    if errors:
+                        text += f"; {len(errors)} problem(s), first: {_error_text(errors[0], folder)}"
+                    messages.append((shown, text, True))
+            if changed:
+                score_pending(store, analyser)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return messages, changed
+
+
+def _count(report, name: str) -> int:
+    value = getattr(report, name, 0)
+    return len(value) if isinstance(value, (list, tuple, set)) else int(value or 0)
+
+
+def _error_text(error, folder: Path) -> str:
+    # Show the user's file name, not the server's temporary folder.
+    return str(error).replace(str(folder) + "/", "")
+
+
+# ---------------------------------------------------------------- wiring
+
+
+def register(app: Dash, cfg: Config) -> None:
+    """Attach every callback to `app` (per app, so several apps can live in one process)."""
+    filter_outputs = [
+        Output(ids.URL, "search"),
+        Output(ids.OUTLET_FILTER, "value"),
+        Output(ids.DATE_FILTER, "start_date"),
+        Output(ids.DATE_FILTER, "end_date"),
+        Output(ids.LABEL_FILTER, "value"),
+        Output(ids.SEARCH_FILTER, "value"),
+    ]
+
+    @app.callback(
+        *filter_outputs,
+        Input(ids.URL, "search"),
+        Input(ids.OUTLET_FILTER, "value"),
+        Input(ids.DATE_FILTER, "start_date"),
+        Input(ids.DATE_FILTER, "end_date"),
+        Input(ids.LABEL_FILTER, "value"),
+        Input(ids.SEARCH_FILTER, "value"),
+        Input(ids.CLEAR_FILTERS, "n_clicks"),
+    )
+    def _sync(search, outlets, start, end, labels, q, _clear):
+        trig = ctx.triggered_id
+        return sync_filters(trig, search, outlets, start, end, labels, q, clear_clicked=trig == ids.CLEAR_FILTERS)
+
+    @app.callback(
+        *[Output(cid, "figure") for cid in ids.CHART_IDS],
+        Output(ids.SUMMARY, "children"),
+        Output(ids.EMPTY_STATE, "hidden"),
+        Output(ids.CHARTS_SECTION, "hidden"),
+        Input(ids.URL, "search"),
+        Input(ids.DATA_VERSION, "data"),
+    )
+    def _view(search, _version):
+        view = render_view(cfg, search)
+        return (*view["figures"].values(), view["summary"], not view["empty"], view["empty"])
+
+    @app.callback(
+        Output(ids.OUTLET_FILTER, "options"),
+        Output(ids.FOOTER, "children"),
+        Input(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def _options(_version):
+        ds = dataset(cfg)
+        return outlet_options(ds), layout.footer(ds.version, ds).children
+
+    @app.callback(
+        Output(ids.TABLE, "getRowsResponse"),
+        Input(ids.TABLE, "getRowsRequest"),
+        State(ids.URL, "search"),
+    )
+    def _rows(request, search):
+        if request is None:
+            return no_update
+        return table_page(cfg, search, request)
+
+    # The infinite row model keeps blocks cached; drop them when the filters or data change so
+    # the grid asks again (the request callback then reads the new address).
+    app.clientside_callback(
+        """
+        function(search, version) {
+            if (window.dash_ag_grid && dash_ag_grid.getApiAsync) {
+                dash_ag_grid.getApiAsync('%s').then(function(api) { api.purgeInfiniteCache(); });
+            }
+            return Date.now();
+        }
+        """
+        % ids.TABLE,
+        Output(ids.TABLE_REFRESH, "data"),
+        Input(ids.URL, "search"),
+        Input(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(ids.DETAIL, "children"),
+        Output(ids.SELECTED_ARTICLE, "data"),
+        Input(ids.TABLE, "cellClicked"),
+        Input("framing-by-outlet", "clickData"),
+        prevent_initial_call=True,
+    )
+    def _detail(cell, click):
+        article_id = clicked_article_id(ctx.triggered_id, cell, click)
+        if not article_id:
+            return no_update, no_update
+        return article_detail(cfg, article_id), article_id
+
+    @app.callback(
+        Output(ids.DOWNLOAD, "data"),
+        Output(ids.EXPORT_MESSAGE, "children"),
+        Input({"type": ids.EXPORT_BUTTON, "chart": ALL, "fmt": ALL}, "n_clicks"),
+        Input(ids.EXPORT_ALL, "n_clicks"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def _export(_clicks, _all, search):
+        trig = ctx.triggered_id
+        if not trig or not (ctx.triggered and ctx.triggered[0].get("value")):
+            return no_update, no_update
+        chart_id, fmt = ("all", "zip") if trig == ids.EXPORT_ALL else (trig["chart"], trig["fmt"])
+        try:
+            return export_download(cfg, search, chart_id, fmt), ""
+        except Exception as exc:  # noqa: BLE001 - an export failure is shown in the page, not raised
+            return no_update, f"Export of {chart_id} as {fmt.upper()} failed: {exc}"
+
+    @app.callback(
+        Output(ids.UPLOAD_MESSAGES, "children"),
+        Output(ids.DATA_VERSION, "data"),
+        Input(ids.UPLOAD, "contents"),
+        State(ids.UPLOAD, "filename"),
+        prevent_initial_call=True,
+    )
+    def _upload(contents, filenames):
+        if not contents:
+            return no_update, no_update
+        messages, changed = handle_upload(cfg, contents, filenames)
+        items = [
+            layout.html.Li([layout.html.Strong(name), f": {text}"], className="ok" if ok else "error")
+            for name, text, ok in messages
+        ]
+        return items, (str(time.time_ns()) if changed else no_update)

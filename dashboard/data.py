@@ -1,0 +1,251 @@
+"""The dashboard's read side: a memoised, read-only frame of scored articles, and the filters.
+
+Nothing here is mutable application state: the frame is a cache keyed by the store file's
+identity and modification stamp plus the analyser version, so every worker process (gunicorn)
+recomputes it independently and picks up uploads made by any other process.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analysis.models import LABELS
+
+MAX_OUTLETS = 200  # a URL can name at most this many outlets; more is ignored
+MAX_TEXT = 200  # longest search string / outlet name taken from a URL
+
+
+# ---------------------------------------------------------------- filters
+
+
+def _clean_date(value) -> str | None:
+    """ISO day string or None; anything unparseable (a hand-edited URL) is ignored."""
+    if not value:
+        return None
+    text = str(value).strip()[:10]
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user filters by; serialised to and from the address's query string."""
+
+    outlets: tuple[str, ...] = ()
+    start: str | None = None
+    end: str | None = None
+    labels: tuple[str, ...] = ()  # empty = every label
+    q: str = ""
+
+    def __post_init__(self) -> None:
+        outlets = tuple(dict.fromkeys(str(o)[:MAX_TEXT] for o in self.outlets if o))[:MAX_OUTLETS]
+        labels = tuple(lb for lb in LABELS if lb in set(self.labels or ()))
+        if set(labels) == set(LABELS):
+            labels = ()  # all labels chosen is the same view as no label filter
+        object.__setattr__(self, "outlets", outlets)
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "start", _clean_date(self.start))
+        object.__setattr__(self, "end", _clean_date(self.end))
+        object.__setattr__(self, "q", " ".join(str(self.q or "").split())[:MAX_TEXT])
+
+    @classmethod
+    def from_query(cls, query: str | None) -> "Filters":
+        """Parse `?outlet=A&outlet=B&start=2018-01-01&end=...&label=...&q=...` (leading ? optional)."""
+        params = parse_qs((query or "").lstrip("?"), keep_blank_values=False)
+        return cls(
+            outlets=tuple(params.get("outlet", ())),
+            start=(params.get("start") or [None])[0],
+            end=(params.get("end") or [None])[0],
+            labels=tuple(params.get("label", ())),
+            q=(params.get("q") or [""])[0],
+        )
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        """From a werkzeug MultiDict (Flask's request.args)."""
+        return cls(
+            outlets=tuple(args.getlist("outlet")),
+            start=args.get("start"),
+            end=args.get("end"),
+            labels=tuple(args.getlist("label")),
+            q=args.get("q", ""),
+        )
+
+    def to_query(self) -> str:
+        """The query string with its leading `?`, or "" when nothing is filtered."""
+        pairs = [("outlet", o) for o in self.outlets]
+        if self.start:
+            pairs.append(("start", self.start))
+        if self.end:
+            pairs.append(("end", self.end))
+        pairs += [("label", lb) for lb in self.labels]
+        if self.q:
+            pairs.append(("q", self.q))
+        return "?" + urlencode(pairs) if pairs else ""
+
+    def describe(self) -> str:
+        """One line for exports and the page: what this view shows."""
+        parts = []
+        if self.outlets:
+            parts.append("outlets: " + ", ".join(self.outlets))
+        if self.start or self.end:
+            parts.append(f"dates: {self.start or '…'} to {self.end or '…'}")
+        if self.labels:
+            parts.append("labels: " + ", ".join(self.labels))
+        if self.q:
+            parts.append(f'search: "{self.q}"')
+        return "; ".join(parts) if parts else "all articles"
+
+    @property
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+
+# ---------------------------------------------------------------- the scored frame
+
+
+@dataclass(frozen=True, eq=False)  # identity hash: a snapshot is immutable, frames are unhashable
+class Dataset:
+    """The scored articles of one store snapshot, with what filtering needs precomputed."""
+
+    frame: pd.DataFrame
+    version: str
+    haystack: pa.Array = field(repr=False)  # lower-cased "title\ntext", one per row
+    outlet_counts: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return self.frame.empty
+
+    def search_mask(self, q: str) -> np.ndarray:
+        """Rows whose title or text contains `q` (case-insensitive, literal)."""
+        return _search_mask(self, q.lower())
+
+
+@functools.lru_cache(maxsize=64)
+def _search_mask(dataset: Dataset, needle: str) -> np.ndarray:
+    # Memoised per dataset snapshot: users refine other filters far more often than the words.
+    found = pc.match_substring(dataset.haystack, needle)
+    mask = np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    mask.setflags(write=False)
+    return mask
+
+
+def db_stamp(db_path: str | os.PathLike) -> tuple:
+    """What changes whenever the store's content can have changed (the db and its WAL file)."""
+    path = Path(db_path)
+    stamp = []
+    for p in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = p.stat()
+            stamp.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except FileNotFoundError:
+            stamp.append(None)
+    return tuple(stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def get_analyser(lexicon_path: str | None):
+    """The analyser (lexicon + version) for a lexicon file; loaded once per process."""
+    from analysis.scoring import Analyser
+
+    return Analyser.load(Path(lexicon_path) if lexicon_path else None)
+
+
+def open_store(db_path: str | os.PathLike):
+    """A fresh connection to the store (SQLite connections are per thread, so per call)."""
+    from analysis.store import Store
+
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    return Store(Path(db_path))
+
+
+def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None) -> Dataset:
+    """The memoised dataset for the store as it is now, scored by the current analyser."""
+    version = get_analyser(lexicon_path).version
+    key = str(Path(db_path).resolve())
+    with _load_lock(key):
+        return _load(key, db_stamp(key), version)
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _load_lock(key: str) -> threading.Lock:
+    # One loader per store at a time, so concurrent requests after an upload share one reload.
+    with _locks_guard:
+        return _locks.setdefault(key, threading.Lock())
+
+
+@functools.lru_cache(maxsize=2)
+def _load(db_key: str, stamp: tuple, version: str) -> Dataset:
+    with open_store(db_key) as store:
+        frame = store.scored_frame(version)
+    return build_dataset(frame, version)
+
+
+def build_dataset(frame: pd.DataFrame, version: str) -> Dataset:
+    """Prepare a scored frame for fast filtering (sorted, indexed 0..n-1, search text lower-cased)."""
+    frame = frame.copy()
+    for col in ("id", "outlet", "title", "text", "label"):
+        if col not in frame:
+            frame[col] = pd.Series(dtype="str")
+    if "date_start" not in frame:
+        frame["date_start"] = pd.Series(dtype="datetime64[ns]")
+    frame["date_start"] = pd.to_datetime(frame["date_start"], errors="coerce")
+    frame = frame.sort_values(["outlet", "date_start", "id"], kind="stable", na_position="last")
+    frame = frame.reset_index(drop=True)
+    titles = frame["title"].fillna("").astype(str)
+    texts = frame["text"].fillna("").astype(str)
+    haystack = pa.array((titles + "\n" + texts).str.lower().tolist(), type=pa.large_string())
+    counts = frame["outlet"].value_counts()
+    outlet_counts = tuple(sorted(((str(o), int(n)) for o, n in counts.items()), key=lambda t: t[0].lower()))
+    return Dataset(frame=frame, version=version, haystack=haystack, outlet_counts=outlet_counts)
+
+
+# ---------------------------------------------------------------- filtering
+
+
+def filter_mask(ds: Dataset, f: Filters) -> np.ndarray:
+    """Boolean mask of the rows of `ds.frame` that pass the filters."""
+    frame = ds.frame
+    mask = np.ones(len(frame), dtype=bool)
+    if f.outlets:
+        mask &= frame["outlet"].isin(f.outlets).to_numpy()
+    if f.start or f.end:
+        dates = frame["date_start"]
+        known = dates.notna().to_numpy()
+        mask &= known  # an undated article cannot be placed inside a date range
+        if f.start:
+            mask &= (dates >= pd.Timestamp(f.start)).fillna(False).to_numpy(dtype=bool)
+        if f.end:
+            mask &= (dates <= pd.Timestamp(f.end)).fillna(False).to_numpy(dtype=bool)
+    if f.labels:
+        mask &= frame["label"].isin(f.labels).to_numpy()
+    if f.q and mask.any():
+        mask &= ds.search_mask(f.q)
+    return mask
+
+
+def filter_frame(df_or_ds, f: Filters) -> pd.DataFrame:
+    """The rows that pass the filters; accepts a Dataset or a bare scored DataFrame."""
+    ds = df_or_ds if isinstance(df_or_ds, Dataset) else build_dataset(df_or_ds, "")
+    return ds.frame[filter_mask(ds, f)]
+
+
+def outlet_options(ds: Dataset) -> list[dict]:
+    """Dropdown options: every outlet with its number of articles in the label."""
+    return [{"label": f"{name} ({n:,})", "value": name} for name, n in ds.outlet_counts]

@@ -1,0 +1,36 @@
+"""Every component id of the page, in one place (tests and callbacks import them from here)."""
+
+URL = "url"
+DATA_VERSION = "data-version"  # dcc.Store: bumps when uploads change the store
+SELECTED_ARTICLE = "selected-article"  # dcc.Store: id of the article shown in the detail panel
+TABLE_REFRESH = "table-refresh"  # dcc.Store: dummy output of the clientside grid refresh
+
+OUTLET_FILTER = "outlet-filter"
+DATE_FILTER = "date-filter"
+LABEL_FILTER = "label-filter"
+SEARCH_FILTER = "search-filter"
+CLEAR_FILTERS = "clear-filters"
+SUMMARY = "filter-summary"
+
+CHART_IDS = ("framing-by-outlet", "framing-over-time", "frame-mix", "voices", "actor-sentiment")
+CHARTS_SECTION = "charts-section"
+EMPTY_STATE = "empty-state"
+
+EXPORT_FORMATS = ("png", "svg", "html", "csv")
+EXPORT_BUTTON = "export-button"  # pattern-matching type: {"type": EXPORT_BUTTON, "chart": id, "fmt": fmt}
+EXPORT_ALL = "export-all"
+DOWNLOAD = "download"
+EXPORT_MESSAGE = "export-message"
+
+TABLE = "article-table"
+DETAIL = "article-detail"
+
+UPLOAD = "upload"
+UPLOAD_MESSAGES = "upload-messages"
+
+FOOTER = "footer"
+
+
+def export_button(chart_id: str, fmt: str) -> dict:
+    """The pattern-matching id of one export button."""
+    return {"type": EXPORT_BUTTON, "chart": chart_id, "fmt": fmt}

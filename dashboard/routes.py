@@ -1,0 +1,55 @@
+"""Plain addresses for scripts: chart exports, the bundle, and a health check."""
+from __future__ import annotations
+
+import re
+
+from flask import Flask, Response, request
+
+from dashboard import ids
+from dashboard.data import Filters
+
+_EXPORT = re.compile(r"^(?P<chart>[A-Za-z0-9_-]+)\.(?P<fmt>[A-Za-z0-9.]+)$")
+
+
+def _plain(text: str, status: int) -> Response:
+    return Response(text + "\n", status=status, mimetype="text/plain")
+
+
+def register(server: Flask, cfg) -> None:
+    """Add `/export/<chart-id>.<fmt>`, `/export/all.zip` and `/healthz` to the Flask server."""
+    from dashboard import callbacks
+
+    @server.get("/export/<path:name>")
+    def export(name: str):
+        from dashboard.export import UnknownExport, export_bundle, export_chart
+
+        match = _EXPORT.match(name)
+        if not match:
+            return _plain(f"unknown export '{name}': use /export/<chart-id>.<png|svg|html|csv> or /export/all.zip", 404)
+        chart_id, fmt = match["chart"], match["fmt"].lower()
+        if chart_id == "all" and fmt != "zip":
+            return _plain(f"unknown export '{name}': the bundle is /export/all.zip", 404)
+        if chart_id != "all" and chart_id not in ids.CHART_IDS:
+            return _plain(f"unknown chart '{chart_id}': charts are {', '.join(ids.CHART_IDS)}", 404)
+        if chart_id != "all" and fmt not in ids.EXPORT_FORMATS:
+            return _plain(f"unknown format '{fmt}': formats are {', '.join(ids.EXPORT_FORMATS)}", 404)
+        filters = Filters.from_args(request.args)
+        _, rows, chart_ctx = callbacks.filtered(cfg, filters)
+        try:
+            result = export_bundle(rows, chart_ctx) if chart_id == "all" else export_chart(chart_id, fmt, rows, chart_ctx)
+        except UnknownExport as exc:
+            return _plain(f"unknown export '{name}': {exc}", 404)
+        body = result.content.encode("utf-8") if isinstance(result.content, str) else result.content
+        resp = Response(body, mimetype=result.mimetype)
+        resp.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
+
+    @server.get("/healthz")
+    def healthz():
+        ds = callbacks.dataset(cfg)
+        return {"status": "ok", "articles": int(len(ds.frame)), "analyser_version": ds.version}
+
+    @server.errorhandler(413)
+    def too_large(_exc):
+        return _plain("upload refused: the request is larger than the upload limit", 413)
