@@ -1,0 +1,70 @@
+"""Mean sentiment polarity toward each actor group, by outlet (heatmap)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import theme
+from dashboard.charts.common import add_note, ensure_columns, family, note_of, outlet_order, top_outlets
+from dashboard.charts.context import ChartContext
+
+CHART_ID = "actor-sentiment"
+TITLE = "Sentiment toward actors by outlet"
+DESCRIPTION = ("Mean polarity of the sentences about each actor group (−1 negative … +1 positive); "
+               "n = articles that mention the group.")
+COLUMNS = ["outlet", "actor", "actor_label", "mean_polarity", "n"]
+
+
+def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
+    """Rows `outlet, actor, actor_label, mean_polarity, n` for every outlet × actor with n ≥ 1.
+
+    A missing value (NaN) means the article does not mention the group and is not counted.
+    """
+    df = ensure_columns(df)
+    df, note = top_outlets(df)
+    actors = family(df, "sent")
+    if df.empty or not actors:
+        return add_note(pd.DataFrame(columns=COLUMNS), note)
+    values = df[[f"sent:{a}" for a in actors]].astype("float64")
+    values.columns = actors
+    values["outlet"] = df["outlet"].to_numpy()
+    long = values.melt(id_vars="outlet", var_name="actor", value_name="polarity").dropna(subset=["polarity"])
+    rows = long.groupby(["outlet", "actor"], sort=False)["polarity"].agg(mean_polarity="mean", n="count").reset_index()
+    rows["actor_label"] = [ctx.label("actor", a) for a in rows["actor"]]
+    order = {name: i for i, name in enumerate(outlet_order(df))}
+    rank = {a: i for i, a in enumerate(actors)}
+    rows = (rows.assign(_o=rows["outlet"].map(order), _a=rows["actor"].map(rank))
+            .sort_values(["_o", "_a"]).drop(columns=["_o", "_a"]).reset_index(drop=True))
+    rows["n"] = rows["n"].astype("int64")
+    return add_note(rows[COLUMNS], note)
+
+
+def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+    """Heatmap outlets × actor groups, purple (negative) ↔ green (positive), value and n in each cell."""
+    if data.empty:
+        return theme.empty_figure(ctx, TITLE, message="No articles mentioning an actor group match the current filters",
+                                  note=note_of(data))
+    outlets = list(dict.fromkeys(data["outlet"]))
+    actors = list(dict.fromkeys(data["actor"]))
+    labels = data.drop_duplicates("actor").set_index("actor")["actor_label"]
+    grid = data.pivot(index="outlet", columns="actor", values="mean_polarity").reindex(index=outlets, columns=actors)
+    counts = data.pivot(index="outlet", columns="actor", values="n").reindex(index=outlets, columns=actors)
+    text = [[f"{z:+.2f}<br>n = {int(c)}" if pd.notna(z) else "" for z, c in zip(zr, cr)]
+            for zr, cr in zip(grid.to_numpy(), counts.to_numpy())]
+    x = [theme.escape(labels[a]) for a in actors]
+    y = [theme.escape(o if len(o) <= 32 else o[:31] + "…") for o in outlets]
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(dtype="float64"), x=x, y=y, text=text, texttemplate="%{text}",
+        textfont=dict(size=11), colorscale=theme.POLARITY_COLORSCALE, zmid=0,
+        zmin=-theme.POLARITY_RANGE, zmax=theme.POLARITY_RANGE, xgap=2, ygap=2,
+        customdata=np.where(np.isnan(counts.to_numpy(dtype="float64")), 0, counts.to_numpy(dtype="float64")),
+        hovertemplate="<b>%{y}</b> on %{x}<br>mean polarity %{z:+.2f}<br>n = %{customdata} articles<extra></extra>",
+        colorbar=dict(title=dict(text="polarity<br>− neg · pos +", side="top"), thickness=12, len=0.8,
+                      tickvals=[-theme.POLARITY_RANGE, 0, theme.POLARITY_RANGE],
+                      ticktext=[f"≤ −{theme.POLARITY_RANGE:g}", "0", f"≥ +{theme.POLARITY_RANGE:g}"]),
+    ))
+    fig.update_xaxes(title_text="actor group (sentences mentioning it)", side="bottom", showgrid=False)
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    height = max(340, 190 + 34 * len(outlets))
+    return theme.finish(fig, ctx, TITLE, note_of(data), height=height, bottom=50)

@@ -1,0 +1,54 @@
+"""The stacked horizontal share bars used by `frame-mix` and `voices`."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import theme
+from dashboard.charts.common import add_note, ensure_columns, family_shares, note_of, outlet_order, top_outlets
+from dashboard.charts.context import ChartContext
+
+
+def share_rows(df: pd.DataFrame, prefix: str, labels: dict[str, str], what: str) -> pd.DataFrame:
+    """Rows of a share chart in display order: outlets as in `outlet_order`, categories as in the data."""
+    df = ensure_columns(df)
+    df, note = top_outlets(df)
+    rows, without = family_shares(df, prefix, labels)
+    order = {name: i for i, name in enumerate(outlet_order(df))}
+    keys = {k: i for i, k in enumerate(dict.fromkeys(rows[prefix]))}
+    rows = (rows.assign(_o=rows["outlet"].map(order), _k=rows[prefix].map(keys))
+            .sort_values(["_o", "_k"]).drop(columns=["_o", "_k"]).reset_index(drop=True))
+    extra = f"{without} article{'s' if without != 1 else ''} with no {what} not counted" if without else ""
+    return add_note(rows, note, extra)
+
+
+def stacked_share_figure(data: pd.DataFrame, ctx: ChartContext, title: str, prefix: str,
+                         x_title: str, empty: str) -> go.Figure:
+    """One bar per outlet, one coloured segment per category; segments of a bar sum to 1."""
+    if data.empty:
+        return theme.empty_figure(ctx, title, message=empty, note=note_of(data))
+    outlets = list(dict.fromkeys(data["outlet"]))
+    keys = list(dict.fromkeys(data[prefix]))
+    colours = theme.category_colours(keys)
+    n = data.drop_duplicates("outlet").set_index("outlet")["n_articles"]
+    ticks = [f"{theme.escape(o if len(o) <= 32 else o[:31] + '…')}  (n = {int(n[o])})" for o in outlets]
+    fig = go.Figure()
+    for key in keys:
+        part = data[data[prefix] == key].set_index("outlet").reindex(outlets)
+        label = str(part[f"{prefix}_label"].dropna().iloc[0]) if part[f"{prefix}_label"].notna().any() else key
+        share = part["share"].fillna(0.0)
+        fig.add_trace(go.Bar(
+            x=share, y=ticks, orientation="h", name=theme.escape(label), marker_color=colours[key],
+            marker_line=dict(width=0.5, color="#ffffff"),
+            text=[f"{s:.0%}" if s >= 0.08 else "" for s in share], textposition="inside",
+            insidetextanchor="middle", textfont=dict(size=11),
+            customdata=[[theme.escape(o), int(n[o])] for o in outlets],
+            hovertemplate=(f"<b>%{{customdata[0]}}</b><br>{theme.escape(label)}: %{{x:.1%}}"
+                           "<br>n = %{customdata[1]} articles<extra></extra>"),
+        ))
+    fig.update_layout(barmode="stack", bargap=0.25, hovermode="closest",
+                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", traceorder="normal"))
+    fig.update_xaxes(title_text=x_title, range=[0, 1], tickformat=".0%", dtick=0.25)
+    fig.update_yaxes(categoryorder="array", categoryarray=ticks, autorange="reversed")
+    height = max(340, 190 + theme.ROW_HEIGHT * len(outlets))
+    return theme.finish(fig, ctx, title, note_of(data), height=height, bottom=50)

@@ -1,0 +1,115 @@
+"""Helpers shared by the chart builders: outlet selection and order, column families, intervals."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats  # installed with scikit-learn
+
+MAX_OUTLETS = 25  # per-outlet charts stay readable on a laptop; the note says what was left out
+BASE_COLUMNS = ("id", "outlet", "title", "url", "date", "date_precision", "date_start", "framing",
+                "label", "confidence", "n_sentences")
+
+
+def ensure_columns(df: pd.DataFrame | None) -> pd.DataFrame:
+    """The scored frame with at least the base columns (an empty store may give a bare frame)."""
+    df = pd.DataFrame() if df is None else df
+    missing = [c for c in BASE_COLUMNS if c not in df.columns]
+    if missing:
+        df = df.assign(**{c: pd.Series(dtype="float64" if c in ("framing", "confidence") else object,
+                                       index=df.index) for c in missing})
+    return df
+
+
+def family(df: pd.DataFrame, prefix: str) -> list[str]:
+    """Ids of one column family, e.g. family(df, "frame") -> ["security", ...] for `frame:<id>`."""
+    head = prefix + ":"
+    return [c[len(head):] for c in df.columns if isinstance(c, str) and c.startswith(head)]
+
+
+def top_outlets(df: pd.DataFrame, limit: int = MAX_OUTLETS) -> tuple[pd.DataFrame, str]:
+    """Rows of the `limit` outlets with the most articles, and a note when some were left out."""
+    counts = df["outlet"].value_counts()
+    if len(counts) <= limit:
+        return df, ""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    keep = [name for name, _ in ranked[:limit]]
+    left = int(counts.sum() - sum(n for _, n in ranked[:limit]))
+    note = (f"Showing the {limit} outlets with the most articles, of {len(counts)} "
+            f"({left} articles from the others not shown); pick outlets with the filter")
+    return df[df["outlet"].isin(keep)], note
+
+
+def outlet_order(df: pd.DataFrame) -> list[str]:
+    """Outlets from most pro-Washington to most pro-Ankara mean framing (ties by name).
+
+    Every per-outlet chart uses this order, so one outlet sits on the same row everywhere.
+    """
+    if df.empty:
+        return []
+    means = df.groupby("outlet", sort=False)["framing"].mean()
+    return [name for name, _ in sorted(means.items(), key=lambda kv: (_nan_last(kv[1]), str(kv[0])))]
+
+
+def _nan_last(value: float) -> float:
+    return math.inf if pd.isna(value) else float(value)
+
+
+def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t interval; (mean, nan, nan) when fewer than two values."""
+    x = np.asarray(pd.Series(values, dtype="float64").dropna(), dtype="float64")
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    return mean, mean - half, mean + half
+
+
+def parse_partial_date(value) -> pd.Timestamp | None:
+    """First day of an ISO date that may be partial ("2019", "2019-07", "2019-07-12"); None if bad."""
+    text = str(value or "").strip()
+    for length, fmt in ((10, "%Y-%m-%d"), (7, "%Y-%m"), (4, "%Y")):
+        if len(text) >= length:
+            try:
+                return pd.Timestamp(pd.to_datetime(text[:length], format=fmt))
+            except (ValueError, TypeError):
+                continue
+    return None
+
+
+def add_note(data: pd.DataFrame, *notes: str) -> pd.DataFrame:
+    """Attach the chart's note (what was left out and why) to the rows; figures and CSV show it."""
+    data.attrs["note"] = "; ".join(n for n in notes if n)
+    return data
+
+
+def note_of(data: pd.DataFrame) -> str:
+    return str(data.attrs.get("note", "") or "")
+
+
+def family_shares(df: pd.DataFrame, prefix: str, labels: dict[str, str]) -> tuple[pd.DataFrame, int]:
+    """Per outlet, the mean over its articles of each category's share within the article.
+
+    Each article with any weight in the family counts once (a long article does not outweigh a
+    short one); negative weights count by magnitude. Returns rows `outlet, <prefix>, <prefix>_label,
+    share, n_articles` (shares of an outlet sum to 1) and the number of articles without any weight.
+    """
+    keys = family(df, prefix)
+    columns = ["outlet", prefix, f"{prefix}_label", "share", "n_articles"]
+    if df.empty or not keys:
+        return pd.DataFrame(columns=columns), int(len(df))
+    weights = df[[f"{prefix}:{k}" for k in keys]].astype("float64").abs().fillna(0.0).to_numpy()
+    totals = weights.sum(axis=1)
+    has = totals > 0
+    shares = pd.DataFrame(weights[has] / totals[has, None], columns=keys)
+    shares["outlet"] = df["outlet"].to_numpy()[has]
+    grouped = shares.groupby("outlet", sort=False)
+    n = grouped.size()
+    mean = grouped[keys].mean()
+    rows = mean.reset_index().melt(id_vars="outlet", var_name=prefix, value_name="share")
+    rows[f"{prefix}_label"] = [labels.get(k) or k.replace("_", " ") for k in rows[prefix]]
+    rows["n_articles"] = rows["outlet"].map(n).astype("int64")
+    return rows[columns], int((~has).sum())

@@ -1,0 +1,100 @@
+"""Monthly mean framing per outlet, with the story's key events marked."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import theme
+from dashboard.charts.common import add_note, ensure_columns, note_of, parse_partial_date
+from dashboard.charts.context import ChartContext
+
+CHART_ID = "framing-over-time"
+TITLE = "Framing over time"
+DESCRIPTION = ("Monthly mean framing per outlet (marker size = number of articles), with the "
+               "story's key events as dotted lines.")
+MAX_LINES = 8  # outlets drawn as their own line; the rest are pooled as OTHER
+OTHER = "other outlets"
+COLUMNS = ["outlet", "month", "n", "mean_framing"]
+EVENT_LABEL = 26  # characters of an event label shown on the chart (full text on hover)
+
+
+def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
+    """One row per (outlet, month): number of articles and their mean framing.
+
+    Articles without a day or month date are left out (a year alone cannot be placed in a
+    month); the note says how many.
+    """
+    df = ensure_columns(df)
+    df = df[df["framing"].notna()]
+    start = pd.to_datetime(df["date_start"], errors="coerce")
+    precise = start.notna() & ~df["date_precision"].astype(str).isin(["year", "unknown"])
+    undated = int((~precise).sum())
+    dated = df[precise].assign(month=start[precise].dt.to_period("M").dt.to_timestamp())
+    counts = dated["outlet"].value_counts()
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    keep = {name for name, _ in ranked[:MAX_LINES]}
+    pooled = len(counts) - len(keep)
+    group = dated["outlet"].where(dated["outlet"].isin(keep), OTHER)
+    rows = (dated.assign(outlet=group).groupby(["outlet", "month"], sort=True)["framing"]
+            .agg(n="count", mean_framing="mean").reset_index())
+    rows["month"] = rows["month"].dt.strftime("%Y-%m")
+    rows["n"] = rows["n"].astype("int64")
+    rank = {name: i for i, (name, _) in enumerate(ranked)}
+    rows = (rows.assign(_r=rows["outlet"].map(lambda o: rank.get(o, len(rank))))
+            .sort_values(["_r", "month"]).drop(columns="_r").reset_index(drop=True))[COLUMNS]
+    notes = []
+    if undated:
+        notes.append(f"{undated} article{'s' if undated != 1 else ''} without a day or month date excluded")
+    if pooled:
+        notes.append(f"{pooled} smaller outlets pooled as “{OTHER}”")
+    return add_note(rows, *notes)
+
+
+def _events_in(ctx: ChartContext, first: pd.Timestamp, last: pd.Timestamp) -> list[tuple[pd.Timestamp, str]]:
+    """Events inside the shown period (one month of slack each side)."""
+    lo, hi = first - pd.DateOffset(months=1), last + pd.DateOffset(months=1, days=27)
+    out = []
+    for when, label in ctx.events:
+        ts = parse_partial_date(when)
+        if ts is not None and lo <= ts <= hi:
+            out.append((ts, str(label)))
+    return sorted(out)
+
+
+def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+    """Lines per outlet of monthly mean framing; markers sized by n; events as vertical lines."""
+    if data.empty:
+        return theme.empty_figure(ctx, TITLE, message="No dated articles match the current filters",
+                                  note=note_of(data))
+    months = pd.to_datetime(data["month"], format="%Y-%m")
+    names = list(dict.fromkeys(data["outlet"]))
+    colours = theme.category_colours([n for n in names if n != OTHER])
+    colours[OTHER] = theme.OTHER_COLOUR
+    biggest = max(int(data["n"].max()), 1)
+    fig = go.Figure()
+    theme.axis_bands(fig, "y")
+    for name in names:
+        part = data[data["outlet"] == name]
+        when = months.loc[part.index]
+        sizes = [6 + 16 * (n / biggest) ** 0.5 for n in part["n"]]
+        fig.add_trace(go.Scatter(
+            x=when, y=part["mean_framing"], mode="lines+markers", name=theme.escape(name),
+            line=dict(color=colours[name], width=2, dash="dot" if name == OTHER else "solid"),
+            marker=dict(size=sizes, color=colours[name], line=dict(width=1, color="#ffffff")),
+            customdata=part["n"].tolist(),
+            hovertemplate=(f"<b>{theme.escape(name)}</b><br>%{{x|%B %Y}}<br>"
+                           "mean framing %{y:+.2f}<br>n = %{customdata}<extra></extra>"),
+        ))
+    for ts, label in _events_in(ctx, months.min(), months.max()):
+        short = label if len(label) <= EVENT_LABEL else label[:EVENT_LABEL - 1] + "…"
+        fig.add_shape(type="line", xref="x", yref="paper", x0=ts, x1=ts, y0=0, y1=1,
+                      line=dict(color="#444444", width=1, dash="dot"), name=f"event: {label}")
+        fig.add_annotation(x=ts, y=0.99, xref="x", yref="paper", text=theme.escape(short),
+                           hovertext=theme.escape(f"{ts:%d %b %Y}: {label}"), showarrow=False,
+                           textangle=-90, xanchor="right", yanchor="top", xshift=-1,
+                           font=dict(size=10, color="#333333"), name="event")
+    fig.update_yaxes(title_text=theme.AXIS_TITLE, range=[-1.05, 1.05], tickvals=[-1, -0.5, 0, 0.5, 1],
+                     zeroline=True, zerolinecolor="#888888")
+    fig.update_xaxes(title_text="month of publication", showgrid=False)
+    fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), hovermode="closest")
+    return theme.finish(fig, ctx, TITLE, note_of(data), height=520, bottom=50)

@@ -1,0 +1,325 @@
+"""Export engine: every chart as PNG, SVG, standalone HTML or CSV, and everything as one ZIP.
+
+Static images come from kaleido driving a headless Chromium (Debian's /usr/bin/chromium). Starting
+Chromium costs seconds, so one browser per process is started on the first image export and
+reused; it lives on a private event-loop thread and a lock serialises renders. A process forked
+after the start (gunicorn) notices the foreign server and starts its own.
+"""
+from __future__ import annotations
+
+import asyncio
+import atexit
+import csv
+import html
+import io
+import os
+import threading
+import time
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from analysis.errors import FramingError
+from dashboard.charts import CHARTS
+from dashboard.charts.common import note_of
+from dashboard.charts.context import ChartContext
+
+FORMATS = ("png", "svg", "html", "csv")
+MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html; charset=utf-8",
+             "csv": "text/csv; charset=utf-8", "zip": "application/zip"}
+IMAGE_WIDTH = 1000  # px; the figure's own height is kept
+PNG_SCALE = 2  # crisp on high-density screens and in print
+RENDER_TIMEOUT = 60.0  # seconds for one image; a stuck browser is restarted
+START_TIMEOUT = 60.0
+CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV-injection leading characters
+METHOD_NOTES = Path(__file__).resolve().parents[1] / "docs" / "method.md"
+ARTICLE_COLUMNS_DROPPED = ("text",)  # the bundle's article table: metadata and scores, not full text
+
+
+class UnknownExport(FramingError, KeyError):
+    """An export of a chart or format that does not exist (the app turns it into a 404)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "unknown export"
+
+
+class ImageExportError(FramingError):
+    """Static image export is unavailable (no Chromium) or the browser failed."""
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One downloadable file."""
+
+    content: bytes
+    mimetype: str
+    filename: str
+
+
+# ---------------------------------------------------------------- static images
+
+
+class _ImageServer:
+    """One kaleido/Chromium per process, on its own event-loop thread, used under a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._kaleido = None
+        self._pid: int | None = None
+        self.start_seconds: float | None = None
+
+    def _start(self) -> None:
+        import kaleido  # imported late: the dashboard works without static export
+
+        began = time.perf_counter()
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="kaleido-server", daemon=True)
+        thread.start()
+
+        async def open_browser():
+            # mathjax=False: no CDN request (the machine may be offline) and no MathJax start-up.
+            k = kaleido.Kaleido(n=1, mathjax=False, timeout=RENDER_TIMEOUT)
+            await k.open()
+            return k
+
+        try:
+            self._kaleido = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(START_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - any failure here means "no browser"
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(5)
+            raise ImageExportError(
+                f"static image export needs Chromium (kaleido could not start it: {exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); run `make setup` to install it"
+            ) from None
+        self._loop, self._thread, self._pid = loop, thread, os.getpid()
+        self.start_seconds = time.perf_counter() - began
+
+    def _stop(self) -> None:
+        loop, k = self._loop, self._kaleido
+        self._loop = self._thread = self._kaleido = self._pid = None
+        if loop is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(k.close(), loop).result(15)
+        except Exception:  # noqa: BLE001 - closing a broken browser is best effort
+            pass
+        loop.call_soon_threadsafe(loop.stop)
+
+    def render(self, fig: go.Figure, fmt: str, width: int, height: int, scale: float) -> bytes:
+        """PNG or SVG bytes of one figure."""
+        with self._lock:
+            if self._pid != os.getpid():
+                # Never started, or inherited across a fork: the browser thread is not ours.
+                self._loop = self._thread = self._kaleido = None
+                self._start()
+            opts = dict(format=fmt, width=width, height=height, scale=scale)
+            future = asyncio.run_coroutine_threadsafe(self._kaleido.calc_fig(fig.to_dict(), opts=opts), self._loop)
+            try:
+                return future.result(RENDER_TIMEOUT + 5)
+            except Exception as exc:  # noqa: BLE001
+                future.cancel()
+                self._stop()  # the next export starts a fresh browser
+                raise ImageExportError(f"rendering the {fmt.upper()} failed: {exc.__class__.__name__}: {exc}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                self._stop()
+
+
+_SERVER = _ImageServer()
+atexit.register(_SERVER.close)
+
+
+def start_image_server() -> float:
+    """Start the browser now (e.g. in the background at app start); returns its start time in s."""
+    with _SERVER._lock:
+        if _SERVER._pid != os.getpid():
+            _SERVER._start()
+    return _SERVER.start_seconds or 0.0
+
+
+def stop_image_server() -> None:
+    """Close the browser (it is started again by the next image export)."""
+    _SERVER.close()
+
+
+def figure_image(fig: go.Figure, fmt: str, width: int = IMAGE_WIDTH, height: int | None = None) -> bytes:
+    """PNG or SVG bytes of a figure, at `width` px and the figure's own height."""
+    if fmt not in ("png", "svg"):
+        raise UnknownExport(f"unknown image format {fmt!r}: use png or svg")
+    height = int(height or fig.layout.height or 500)
+    return _SERVER.render(fig, fmt, width, height, PNG_SCALE if fmt == "png" else 1)
+
+
+# ---------------------------------------------------------------- HTML and CSV
+
+
+def figure_html(fig: go.Figure, ctx: ChartContext, title: str) -> bytes:
+    """A standalone interactive page: plotly.js inlined (works offline), filters and version in
+    the <title>, in <meta> tags and in the figure's footnote."""
+    page = pio.to_html(fig, include_plotlyjs=True, include_mathjax=False, full_html=True,
+                       config={"displaylogo": False, "responsive": True})
+    doc_title = f"{title} — {ctx.filters_text or 'all articles'} — analyser {ctx.analyser_version or 'unknown'}"
+    head = (
+        f"<head>\n<title>{html.escape(doc_title)}</title>\n"
+        f'<meta name="generator" content="media-framing dashboard">\n'
+        f'<meta name="filters" content="{html.escape(ctx.filters_text, quote=True)}">\n'
+        f'<meta name="analyser-version" content="{html.escape(ctx.analyser_version, quote=True)}">\n'
+        f'<meta name="exported" content="{_now()}">\n'
+    )
+    return page.replace("<head>", head, 1).encode("utf-8")
+
+
+def neutralise(value):
+    """OWASP CSV-injection defence for one cell: text starting with = + - @ tab or CR gets a
+    leading single quote; numbers (negative ones included) are left alone."""
+    if isinstance(value, str) and value.startswith(CSV_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out[column] = series.dt.strftime("%Y-%m-%d")
+            continue
+        out[column] = series.map(neutralise, na_action="ignore").astype(object)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def csv_bytes(df: pd.DataFrame, meta: dict[str, str]) -> bytes:
+    """`# key:,value` metadata lines, then the CSV of `df` (UTF-8, injection-safe text cells)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    for key, value in meta.items():
+        if value:
+            writer.writerow([f"# {key}:", neutralise(" ".join(str(value).split()))])
+    _safe_frame(df).to_csv(buf, index=False, lineterminator="\n", float_format="%.6g")
+    return buf.getvalue().encode("utf-8")
+
+
+def read_csv_export(content: bytes | str | Path) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read a CSV written by this module: (rows, metadata). Cells keep their neutralising quote."""
+    if isinstance(content, Path):
+        content = content.read_bytes()
+    text = content.decode("utf-8") if isinstance(content, bytes) else content
+    lines = text.splitlines(keepends=True)
+    meta, skip = {}, 0
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        row = next(csv.reader([line]))
+        meta[row[0].lstrip("# ").rstrip(":")] = row[1] if len(row) > 1 else ""
+        skip += 1
+    return pd.read_csv(io.StringIO("".join(lines[skip:])), keep_default_na=True), meta
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _meta(ctx: ChartContext, chart: str, note: str = "") -> dict[str, str]:
+    return {"chart": chart, "filters": ctx.filters_text or "none (all articles)",
+            "analyser_version": ctx.analyser_version or "unknown", "note": note, "exported": _now()}
+
+
+# ---------------------------------------------------------------- public API
+
+
+def _module(chart_id: str):
+    try:
+        return CHARTS[chart_id]
+    except KeyError:
+        raise UnknownExport(f"unknown chart {chart_id!r}: use one of {', '.join(CHARTS)}") from None
+
+
+def export_chart(chart_id: str, fmt: str, df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
+    """One chart of the filtered scored frame `df` as png, svg, html or csv.
+
+    Raises UnknownExport for an unknown chart or format, ImageExportError if no browser.
+    """
+    module = _module(chart_id)
+    if fmt not in FORMATS:
+        raise UnknownExport(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    data = module.process_data(df, ctx)
+    filename = f"{chart_id}.{fmt}"
+    if fmt == "csv":
+        return ExportFile(csv_bytes(data, _meta(ctx, chart_id, note_of(data))), MIMETYPES[fmt], filename)
+    fig = module.create_figure(data, ctx)
+    if fmt == "html":
+        return ExportFile(figure_html(fig, ctx, module.TITLE), MIMETYPES[fmt], filename)
+    return ExportFile(figure_image(fig, fmt), MIMETYPES[fmt], filename)
+
+
+def _method_notes() -> str:
+    if METHOD_NOTES.is_file():
+        return METHOD_NOTES.read_text(encoding="utf-8")
+    return (
+        "# Method (short note)\n\n"
+        "Each article is scored on one axis from -1 (pro-Washington) to +1 (pro-Ankara) from its\n"
+        "sentences: lexicon terms (signed, with negation and hedging), a sentence classifier,\n"
+        "who is quoted, and sentiment toward the actor groups. The label is pro-Washington,\n"
+        "neutral or pro-Ankara with a confidence. Outlet means come with a 95% Student-t\n"
+        "interval; an outlet with one article has no interval. Frame mix and voices give each\n"
+        "article with frame terms / attributed text equal weight. See docs/method.md in the\n"
+        "repository for the full method and its evaluation.\n"
+    )
+
+
+def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
+    """One ZIP: every chart as PNG, SVG, HTML and CSV, the filtered article table and the method."""
+    buf = io.BytesIO()
+    listing = []
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for chart_id, module in CHARTS.items():
+            data = module.process_data(df, ctx)
+            fig = module.create_figure(data, ctx)
+            parts = {
+                "png": figure_image(fig, "png"),
+                "svg": figure_image(fig, "svg"),
+                "html": figure_html(fig, ctx, module.TITLE),
+                "csv": csv_bytes(data, _meta(ctx, chart_id, note_of(data))),
+            }
+            for fmt, content in parts.items():
+                zf.writestr(f"charts/{chart_id}.{fmt}", content)
+            listing.append(f"charts/{chart_id}.(png|svg|html|csv)  {module.TITLE}: {module.DESCRIPTION}")
+        table = df.drop(columns=[c for c in ARTICLE_COLUMNS_DROPPED if c in df.columns])
+        zf.writestr("articles.csv", csv_bytes(table, _meta(ctx, "articles")))
+        zf.writestr("method.md", _method_notes())
+        readme = "\n".join([
+            "Media-framing dashboard export",
+            "",
+            f"Filters:          {ctx.filters_text or 'none (all articles)'}",
+            f"Analyser version: {ctx.analyser_version or 'unknown'}",
+            f"Articles:         {len(df)}",
+            f"Exported:         {_now()}",
+            "",
+            "Contents:",
+            *[f"  {line}" for line in listing],
+            "  articles.csv  the filtered article table (metadata and scores, without full text)",
+            "  method.md     how the scores are computed",
+            "",
+            "CSV files start with '# key:,value' metadata lines. Text cells starting with = + - @,",
+            "tab or carriage return carry a leading ' so spreadsheets do not run them as formulas.",
+            "",
+        ])
+        zf.writestr("README.txt", readme)
+    return ExportFile(buf.getvalue(), MIMETYPES["zip"], "framing-export.zip")
+
+
+__all__ = ["FORMATS", "ExportFile", "UnknownExport", "ImageExportError", "export_chart", "export_bundle",
+           "figure_image", "figure_html", "csv_bytes", "read_csv_export", "neutralise",
+           "start_image_server", "stop_image_server"]

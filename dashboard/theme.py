@@ -1,0 +1,124 @@
+"""One look for every chart: the framing colour scale, palettes, fonts and the footnote.
+
+The framing axis (−1 pro-Washington … +1 pro-Ankara) always uses AXIS_COLORSCALE: Okabe-Ito
+blue ↔ neutral grey ↔ Okabe-Ito vermillion, which stays distinguishable under the common
+colour-vision deficiencies. Sentiment polarity toward an actor is a *different* quantity, so it
+gets its own purple ↔ green scale: orange never means anything but "pro-Ankara".
+"""
+from __future__ import annotations
+
+import html
+import textwrap
+
+from typing import TYPE_CHECKING
+
+import plotly.graph_objects as go
+
+if TYPE_CHECKING:  # theme is imported by the chart modules; keep the import graph acyclic
+    from dashboard.charts.context import ChartContext
+
+PRO_WASHINGTON = "#0072B2"  # Okabe-Ito blue
+NEUTRAL = "#B8B8B8"
+PRO_ANKARA = "#D55E00"  # Okabe-Ito vermillion
+AXIS_COLORSCALE = [[0.0, PRO_WASHINGTON], [0.5, NEUTRAL], [1.0, PRO_ANKARA]]
+AXIS_RANGE = (-1.0, 1.0)
+AXIS_TITLE = "← pro-Washington · framing · pro-Ankara →"
+
+# ColorBrewer PRGn (colour-blind safe), for polarity toward an actor group.
+POLARITY_COLORSCALE = [[0.0, "#762A83"], [0.25, "#C2A5CF"], [0.5, "#F7F7F7"], [0.75, "#A6DBA0"], [1.0, "#1B7837"]]
+POLARITY_RANGE = 0.5  # fixed so colours mean the same thing under every filter
+POLARITY_TITLE = "← negative · sentiment · positive →"
+
+# Okabe-Ito and Paul Tol "muted" colours (colour-blind safe) for categories. The axis colours
+# (blue, vermillion) and pale yellow come last: an outlet line should not look like a side.
+PALETTE = (
+    "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#332288", "#882255", "#44AA99", "#999933",
+    "#DDCC77", "#117733", "#88CCEE", "#CC6677", "#0072B2", "#D55E00", "#F0E442",
+)
+OTHER_COLOUR = "#7F7F7F"
+
+FONT = dict(family="Inter, 'Segoe UI', 'Helvetica Neue', Arial, sans-serif", size=13, color="#222222")
+FOOTNOTE_SIZE = 10
+FOOTNOTE_WIDTH = 110  # characters per footnote line; fits a ~600 px chart at 10 px
+ROW_HEIGHT = 28  # pixels per outlet row in the per-outlet charts
+EMPTY_MESSAGE = "No articles match the current filters"
+
+
+def category_colours(keys) -> dict[str, str]:
+    """Stable colour per category, in the order given (the same id keeps its colour across charts)."""
+    return {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(keys)}
+
+
+def axis_colour(value: float) -> str:
+    """The AXIS_COLORSCALE colour of one framing value, as an rgb() string."""
+    v = min(max((float(value) + 1.0) / 2.0, 0.0), 1.0)
+    lo, hi = (PRO_WASHINGTON, NEUTRAL) if v <= 0.5 else (NEUTRAL, PRO_ANKARA)
+    t = v * 2.0 if v <= 0.5 else (v - 0.5) * 2.0
+    a = [int(lo[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(hi[i:i + 2], 16) for i in (1, 3, 5)]
+    r, g, bl = (round(x + (y - x) * t) for x, y in zip(a, b))
+    return f"rgb({r},{g},{bl})"
+
+
+def escape(text) -> str:
+    """Plotly renders a subset of HTML in labels: escape anything that came from articles."""
+    return html.escape(str(text), quote=False)
+
+
+def footnote_text(ctx: ChartContext, note: str = "") -> str:
+    """Plain-text footnote: filters, analyser version and the chart's own note."""
+    parts = [f"Filters: {ctx.filters_text or 'none (all articles)'}"]
+    parts.append(f"Analyser: {ctx.analyser_version or 'unknown'}")
+    if note:
+        parts.append(note)
+    return " · ".join(parts)
+
+
+def axis_bands(fig: go.Figure, axis: str = "x") -> None:
+    """Faint blue/vermillion halves behind the framing axis, tying it to the colour scale."""
+    for lo, hi, colour in ((-1, 0, PRO_WASHINGTON), (0, 1, PRO_ANKARA)):
+        if axis == "x":
+            fig.add_shape(type="rect", xref="x", yref="paper", x0=lo, x1=hi, y0=0, y1=1,
+                          fillcolor=colour, opacity=0.06, line_width=0, layer="below")
+        else:
+            fig.add_shape(type="rect", xref="paper", yref="y", x0=0, x1=1, y0=lo, y1=hi,
+                          fillcolor=colour, opacity=0.06, line_width=0, layer="below")
+
+
+def finish(fig: go.Figure, ctx: ChartContext, title: str, note: str = "", *,
+           height: int | None = None, bottom: int = 50) -> go.Figure:
+    """Apply the common layout: title, fonts, margins, and the filters/version footnote.
+
+    `bottom` is the space (px) the x-axis labels and title need above the footnote.
+    The filters and version are also put in `layout.meta` for the HTML export.
+    """
+    lines = textwrap.wrap(footnote_text(ctx, note), FOOTNOTE_WIDTH) or [""]
+    foot_px = 14 * len(lines) + 8
+    fig.add_annotation(
+        text="<br>".join(escape(line) for line in lines),
+        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+        yshift=-bottom, align="left", showarrow=False,
+        font=dict(size=FOOTNOTE_SIZE, color="#555555"), name="footnote",
+    )
+    fig.update_layout(
+        template="plotly_white",
+        title=dict(text=f"<b>{escape(title)}</b>", x=0.01, xanchor="left", font=dict(size=17)),
+        font=FONT,
+        margin=dict(l=10, r=20, t=90, b=bottom + foot_px, pad=2),
+        hoverlabel=dict(font_size=12, align="left"),
+        meta=dict(filters=ctx.filters_text, analyser_version=ctx.analyser_version, note=note),
+    )
+    fig.update_yaxes(automargin=True)
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def empty_figure(ctx: ChartContext, title: str, message: str = EMPTY_MESSAGE, note: str = "") -> go.Figure:
+    """A blank chart that says why it is blank (never an exception, never an empty plot area)."""
+    fig = go.Figure()
+    fig.add_annotation(text=escape(message), x=0.5, y=0.5, xref="paper", yref="paper",
+                       showarrow=False, font=dict(size=16, color="#555555"), name="empty")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return finish(fig, ctx, title, note, height=320, bottom=10)
