@@ -43,7 +43,7 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
 def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     """Heatmap outlets × actor groups, purple (negative) ↔ green (positive), value and n in each cell."""
     if data.empty:
-        return theme.empty_figure(ctx, TITLE, message="No articles mentioning an actor group match the current filters",
+        return theme.empty_figure(ctx, TITLE, message=f"{theme.EMPTY_MESSAGE} mentioning an actor group",
                                   note=note_of(data))
     outlets = list(dict.fromkeys(data["outlet"]))
     actors = list(dict.fromkeys(data["actor"]))

@@ -64,7 +64,7 @@ def _events_in(ctx: ChartContext, first: pd.Timestamp, last: pd.Timestamp) -> li
 def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     """Lines per outlet of monthly mean framing; markers sized by n; events as vertical lines."""
     if data.empty:
-        return theme.empty_figure(ctx, TITLE, message="No dated articles match the current filters",
+        return theme.empty_figure(ctx, TITLE, message=f"{theme.EMPTY_MESSAGE} with a day or month date",
                                   note=note_of(data))
     months = pd.to_datetime(data["month"], format="%Y-%m")
     names = list(dict.fromkeys(data["outlet"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import theme
 from dashboard.charts.bars import share_rows, stacked_share_figure
 from dashboard.charts.context import ChartContext
 
@@ -21,4 +22,4 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
 def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     """Stacked horizontal bars, one segment per camp."""
     return stacked_share_figure(data, ctx, TITLE, "voice", "share of attributed text",
-                                "No articles with attributed text match the current filters")
+                                f"{theme.EMPTY_MESSAGE} with attributed text")
