@@ -1,0 +1,533 @@
+"""Readers: files and folders of articles -> `Article` records (or `IngestError`s, one per bad
+file or row, so one bad input never stops the rest).
+
+Supported: `.txt` (one article per file; an optional `manifest.csv` beside them supplies
+outlet/url/date/title, and its non-empty values win), `.html`/`.htm` (main text and metadata via
+trafilatura), `.jsonl`, `.jsonl.gz`, `.csv`, `.csv.gz` and `.parquet` (one article per row/line, columns
+id, outlet, date, title, url, text; Hive-style partition folders such as `outlet=X/` count as columns).
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator
+from urllib.parse import unquote
+
+from analysis.cleaning import clean
+from analysis.metadata import date_from_text, date_from_url, infer_title, outlet_from_url, parse_date
+from analysis.models import Article, IngestError
+
+MB = 1024 * 1024
+MANIFEST = "manifest.csv"
+DOCUMENT_SUFFIXES = (".txt", ".html", ".htm")
+DATA_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".parquet")
+SUPPORTED = DOCUMENT_SUFFIXES + DATA_SUFFIXES
+TEXT_COLUMNS = ("text", "body", "content")
+UNKNOWN_OUTLET = "Unknown"
+
+
+class IngestWarning(IngestError):
+    """Something worth telling the user about an article that was still ingested (e.g. a date
+    that could not be read and is now unknown). Not a failure: `--strict` ignores it."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits. A document (.txt/.html) over `max_document_bytes` is refused; a data file
+    (JSONL/CSV/Parquet, decompressed size for .gz) over `max_data_bytes`; one line/row over
+    `max_record_bytes`. Override with FRAMING_MAX_DOCUMENT_MB / FRAMING_MAX_DATA_MB /
+    FRAMING_MAX_RECORD_MB."""
+
+    max_document_bytes: int = 20 * MB
+    max_data_bytes: int = 2048 * MB
+    max_record_bytes: int = 20 * MB
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        def mb(name: str, default: int) -> int:
+            value = os.environ.get(name)
+            try:
+                return int(float(value) * MB) if value else default
+            except ValueError:
+                return default
+
+        d = cls()
+        return cls(
+            mb("FRAMING_MAX_DOCUMENT_MB", d.max_document_bytes),
+            mb("FRAMING_MAX_DATA_MB", d.max_data_bytes),
+            mb("FRAMING_MAX_RECORD_MB", d.max_record_bytes),
+        )
+
+
+def _mb(n: int) -> str:
+    return f"{n / MB:.3g} MB"
+
+
+# ---------------------------------------------------------------- decoding
+
+
+class NotText(ValueError):
+    """Bytes that are not text in any encoding we accept."""
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(SUPPORTED, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def _control_share(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f\v") or 0x7F <= ord(c) < 0xA0)
+    return bad / len(sample)
+
+
+_TURKISH_IN_1252 = set("ðþýÐÞÝ")
+
+
+def decode_bytes(data: bytes) -> str:
+    """Text from bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else a legacy single-byte
+    encoding (Windows-1252/Latin-1, or Windows-1254 for Turkish). Raises NotText for binary data."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise NotText("binary file (bad UTF-16)") from exc
+    if b"\x00" in data[:65536]:
+        raise NotText("binary file (contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = _decode_legacy(data)
+    if _control_share(text) > 0.01:
+        raise NotText("binary file (control characters), not text")
+    return text
+
+
+def _decode_legacy(data: bytes) -> str:
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")  # cp1252 leaves five bytes undefined; Latin-1 has them all
+    # ğ ş ı in Windows-1254 are ð þ ý in 1252: such letters inside words mean Turkish text.
+    if any(c in _TURKISH_IN_1252 for c in text):
+        try:
+            turkish = data.decode("cp1254")
+        except UnicodeDecodeError:
+            return text
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:65536], cp_isolation=["cp1252", "cp1254"]).best()
+        inside_words = sum(
+            1 for i, c in enumerate(text) if c in _TURKISH_IN_1252 and 0 < i < len(text) - 1 and text[i - 1].isalpha()
+        )
+        if (best is not None and best.encoding == "cp1254") or inside_words:
+            return turkish
+    return text
+
+
+# ---------------------------------------------------------------- walking paths
+
+
+def iter_files(paths: Iterable[Path | str]) -> Iterator[Path | IngestError]:
+    """Every supported file under the given files/folders (folders recursively, sorted, hidden
+    files and manifests skipped); a missing path or an unsupported file named explicitly is an error."""
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = False
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith(".") or name.lower() == MANIFEST:
+                        continue
+                    f = Path(root) / name
+                    if _suffix(f) in SUPPORTED:
+                        found = True
+                        yield f
+            if not found:
+                yield IngestError(str(path), f"no article files in this folder (looked for {', '.join(SUPPORTED)})")
+        elif path.is_file():
+            if _suffix(path) in SUPPORTED:
+                yield path
+            else:
+                yield IngestError(str(path), f"unsupported file type {path.suffix or '(none)'!r}; use one of {', '.join(SUPPORTED)}")
+        elif path.exists():
+            yield IngestError(str(path), "not a regular file")
+        else:
+            yield IngestError(str(path), "no such file or folder")
+
+
+def read_paths(paths: Iterable[Path | str], limits: Limits | None = None) -> Iterator[Article | IngestError]:
+    """Articles (and errors) from files and folders, in a stable order."""
+    limits = limits or Limits.from_env()
+    manifests: dict[Path, dict[str, dict] | IngestError] = {}
+    for item in iter_files(paths):
+        if isinstance(item, IngestError):
+            yield item
+            continue
+        manifest = None
+        if _suffix(item) in DOCUMENT_SUFFIXES:
+            folder = item.parent
+            if folder not in manifests:
+                manifests[folder] = load_manifest(folder)
+                if isinstance(manifests[folder], IngestError):
+                    yield manifests[folder]
+            m = manifests[folder]
+            manifest = None if isinstance(m, IngestError) else m
+        yield from read_file(item, limits, manifest)
+
+
+def read_file(path: Path, limits: Limits | None = None, manifest: dict[str, dict] | None = None) -> Iterator[Article | IngestError]:
+    """Articles from one file; errors as IngestError items, never exceptions."""
+    limits = limits or Limits.from_env()
+    src = str(path)
+    suffix = _suffix(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        yield IngestError(src, f"cannot read: {exc.strerror or exc}")
+        return
+    if size == 0:
+        yield IngestError(src, "empty file")
+        return
+    limit = limits.max_document_bytes if suffix in DOCUMENT_SUFFIXES else limits.max_data_bytes
+    if size > limit:
+        yield IngestError(src, f"file too large ({_mb(size)}; the limit is {_mb(limit)})")
+        return
+    try:
+        if suffix in DOCUMENT_SUFFIXES:
+            yield from _read_document(path, suffix, manifest)
+        elif suffix in (".jsonl", ".jsonl.gz"):
+            yield from _read_jsonl(path, limits)
+        elif suffix in (".csv", ".csv.gz"):
+            yield from _read_csv(path, limits)
+        elif suffix == ".parquet":
+            yield from _read_parquet(path, limits)
+    except OSError as exc:
+        yield IngestError(src, f"cannot read: {exc.strerror or exc}")
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        yield IngestError(src, f"broken gzip file ({exc})")
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def load_manifest(folder: Path) -> dict[str, dict] | IngestError | None:
+    """file name -> {outlet, url, date, title, ...} (empty cells dropped) from folder/manifest.csv."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        text = decode_bytes(path.read_bytes())
+    except (OSError, NotText) as exc:
+        return IngestError(str(path), f"manifest ignored: {exc}")
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+    if "file" not in fields:
+        return IngestError(str(path), "manifest ignored: it has no 'file' column")
+    rows = {}
+    for row in reader:
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
+        name = row.pop("file", "")
+        if name:
+            rows[Path(name).name] = {k: v for k, v in row.items() if v}
+    return rows
+
+
+# ---------------------------------------------------------------- one article
+
+
+def _str(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN from Parquet/CSV tools
+        return ""
+    return str(value).strip()
+
+
+def make_article(
+    fields: dict,
+    raw_text: str,
+    source: str,
+    default_id: str,
+    line: int | None = None,
+    page: dict | None = None,
+) -> tuple[Article | None, list[IngestError]]:
+    """Build one cleaned Article from supplied fields (which win) and what the text and address
+    reveal. Returns (article or None, problems); an unreadable date is a warning, not a failure."""
+    notes: list[IngestError] = []
+    page = page or {}
+    given_title = _str(fields.get("title"))
+    cleaned = clean(raw_text, given_title or _str(page.get("title")) or None)
+    if not cleaned.text.strip():
+        return None, [IngestError(source, "no article text (empty after removing page boilerplate)", line)]
+    url = _str(fields.get("url")) or _str(page.get("url"))
+    title = given_title or _str(page.get("title")) or infer_title(cleaned.title, url, cleaned.text)
+
+    date, precision = None, "unknown"
+    supplied = _str(fields.get("date"))
+    if supplied:
+        try:
+            date, precision = parse_date(supplied)
+        except ValueError:
+            notes.append(IngestWarning(source, f"unparseable date {supplied!r}: kept with the date unknown", line))
+    if date is None:
+        found = date_from_url(url)
+        if not found and page.get("date"):
+            try:
+                page_date = parse_date(page["date"])
+                found = page_date if page_date[0] else None
+            except ValueError:
+                found = None
+        if not found and cleaned.stamps:
+            found = date_from_text(cleaned.stamps, cleaned.text)
+        if found:
+            date, precision = found
+
+    outlet = _str(fields.get("outlet")) or _str(page.get("sitename")) or outlet_from_url(url) or UNKNOWN_OUTLET
+    byline = _str(fields.get("byline")) or _str(fields.get("author")) or _str(page.get("author")) or cleaned.byline
+    article = Article(
+        id=_str(fields.get("id")) or default_id,
+        outlet=outlet,
+        title=title,
+        text=cleaned.text,
+        url=url,
+        date=date,
+        date_precision=precision,
+        byline=byline,
+        source=_resolved(source),
+    )
+    article._where = (source, line)  # file as the user named it, and line: for error messages
+    return article, notes
+
+
+@lru_cache(maxsize=256)
+def _resolved(source: str) -> str:
+    return str(Path(source).resolve())
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    suffix = _suffix(path)
+    return name[: -len(suffix)] if suffix and name.lower().endswith(suffix) else path.stem
+
+
+def _read_document(path: Path, suffix: str, manifest: dict[str, dict] | None) -> Iterator[Article | IngestError]:
+    src = str(path)
+    try:
+        text = decode_bytes(path.read_bytes())
+    except NotText as exc:
+        yield IngestError(src, str(exc))
+        return
+    if not text.strip():
+        yield IngestError(src, "empty file (only whitespace)")
+        return
+    fields = dict((manifest or {}).get(path.name, {}))
+    page: dict = {}
+    if suffix in (".html", ".htm"):
+        page = _extract_html(text, fields.get("url"))
+        if page is None:
+            yield IngestError(src, "no article text found in the HTML page")
+            return
+        text = page.pop("text")
+    article, notes = make_article(fields, text, src, _stem(path), page=page)
+    yield from notes
+    if article is not None:
+        yield article
+
+
+def _extract_html(html: str, url: str | None) -> dict | None:
+    import trafilatura  # imported late: slow to import and only needed for HTML
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except Exception:  # trafilatura raises assorted errors on broken markup
+        return None
+    if doc is None:
+        return None
+    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    if not (d.get("text") or "").strip():
+        return None
+    return {
+        "text": d.get("text") or "",
+        "title": d.get("title") or "",
+        "author": d.get("author") or "",
+        "date": d.get("date") or "",
+        "sitename": d.get("sitename") or "",
+        "url": d.get("url") or url or "",
+    }
+
+
+# ---------------------------------------------------------------- data files
+
+
+def _record(fields: dict, src: str, default_id: str, line: int) -> Iterator[Article | IngestError]:
+    text = None
+    for col in TEXT_COLUMNS:
+        if col in fields and fields[col] is not None:
+            text = fields[col]
+            break
+    if text is None:
+        yield IngestError(src, "no 'text' field", line)
+        return
+    if not isinstance(text, str):
+        yield IngestError(src, f"'text' is not a string ({type(text).__name__})", line)
+        return
+    if not text.strip():
+        yield IngestError(src, "empty 'text'", line)
+        return
+    article, notes = make_article(fields, text, src, default_id, line)
+    yield from notes
+    if article is not None:
+        yield article
+
+
+def _read_jsonl(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
+    src = str(path)
+    stem = _stem(path)
+    opener = gzip.open if _suffix(path).endswith(".gz") else open
+    total = 0
+    with opener(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            total += len(raw)
+            if total > limits.max_data_bytes:
+                yield IngestError(src, f"stopped: more than {_mb(limits.max_data_bytes)} of data", lineno)
+                return
+            if len(raw) > limits.max_record_bytes:
+                yield IngestError(src, f"line too long ({_mb(len(raw))}; the limit is {_mb(limits.max_record_bytes)})", lineno)
+                continue
+            if not raw.strip():
+                continue
+            if lineno == 1 and b"\x00" in raw:
+                yield IngestError(src, "binary file (contains NUL bytes), not JSON lines")
+                return
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = _decode_legacy(raw)
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield IngestError(src, f"malformed JSON ({exc.msg} at column {exc.colno})", lineno)
+                continue
+            if not isinstance(obj, dict):
+                yield IngestError(src, f"not a JSON object (got {type(obj).__name__})", lineno)
+                continue
+            yield from _record(obj, src, f"{stem}-{lineno}", lineno)
+
+
+def _read_csv(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
+    src = str(path)
+    stem = _stem(path)
+    data = gzip.decompress(path.read_bytes()) if _suffix(path).endswith(".gz") else path.read_bytes()
+    if len(data) > limits.max_data_bytes:
+        yield IngestError(src, f"file too large ({_mb(len(data))} uncompressed; the limit is {_mb(limits.max_data_bytes)})")
+        return
+    try:
+        text = decode_bytes(data)
+    except NotText as exc:
+        yield IngestError(src, str(exc))
+        return
+    if not text.strip():
+        yield IngestError(src, "empty file (only whitespace)")
+        return
+    csv.field_size_limit(max(limits.max_record_bytes, 131072))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        yield IngestError(src, f"no CSV header ({exc})" if str(exc) else "no CSV header")
+        return
+    columns = [h.strip().lower().lstrip("\ufeff") for h in header]
+    if not any(c in columns for c in TEXT_COLUMNS):
+        shown = ", ".join(c for c in columns if c) or "none"
+        yield IngestError(src, f"no 'text' column (columns: {shown})")
+        return
+    end = reader.line_num
+    while True:
+        start = end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield IngestError(src, f"broken CSV ({exc}); rest of the file skipped", start)
+            return
+        end = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(columns):
+            yield IngestError(src, f"{len(row)} cells but only {len(columns)} columns", start)
+            continue
+        fields = {c: v for c, v in zip(columns, row) if c}
+        yield from _record(fields, src, f"{stem}-{start}", start)
+
+
+def _hive_keys(path: Path) -> dict[str, str]:
+    keys = {}
+    for part in path.parent.parts:
+        if "=" in part:
+            k, _, v = part.partition("=")
+            keys[unquote(k).strip().lower()] = unquote(v)
+    return keys
+
+
+def _read_parquet(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
+    import pyarrow.parquet as pq
+
+    src = str(path)
+    stem = _stem(path)
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError on non-Parquet input
+        yield IngestError(src, f"not a readable Parquet file ({str(exc).splitlines()[0][:160]})")
+        return
+    keys = _hive_keys(path)
+    columns = [c.lower() for c in pf.schema_arrow.names]
+    if not any(c in columns for c in TEXT_COLUMNS):
+        yield IngestError(src, f"no 'text' column (columns: {', '.join(columns) or 'none'})")
+        return
+    row_no = 0
+    try:
+        for batch in pf.iter_batches(batch_size=1024):
+            names = [n.lower() for n in batch.schema.names]
+            for values in zip(*(col.to_pylist() for col in batch.columns)):
+                row_no += 1
+                fields = dict(keys)
+                fields.update({n: v for n, v in zip(names, values) if v is not None})
+                text = fields.get("text")
+                if isinstance(text, str) and len(text.encode("utf-8", "ignore")) > limits.max_record_bytes:
+                    yield IngestError(src, f"row too large (the limit is {_mb(limits.max_record_bytes)})", row_no)
+                    continue
+                if "date" in fields and not isinstance(fields["date"], str):
+                    fields["date"] = _arrow_date(fields["date"])
+                yield from _record(fields, src, f"{stem}-{row_no}", row_no)
+    except Exception as exc:  # a corrupt row group mid-file
+        yield IngestError(src, f"unreadable Parquet data ({str(exc).splitlines()[0][:160]})", row_no + 1)
+
+
+def _arrow_date(value) -> str:
+    # Parquet written by other tools may hold real date/timestamp values.
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return _str(value)

@@ -1,0 +1,479 @@
+"""The local store: one SQLite file (no server) holding articles and cached scores.
+
+Safety: every write is one transaction, so a killed process leaves only whole articles (WAL
+journal; SQLite rolls a half-written transaction back on the next open). A file that is not
+ours (another application's SQLite database, a corrupt or non-SQLite file) is refused before
+anything is written to it: it is recognised by the `application_id` in the SQLite header. A new
+store is built in a temporary file and linked into place, so no one ever sees half a schema.
+Readers (dashboard workers) and one writer can use the file at the same time.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from analysis.errors import FramingError
+from analysis.models import Article, ArticleScore, IngestError
+
+APPLICATION_ID = 0x46524D31  # "FRM1": marks the file as this project's store
+SCHEMA_VERSION = 1
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 30_000
+_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    outlet TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    url TEXT NOT NULL DEFAULT '',
+    date TEXT,
+    date_precision TEXT NOT NULL DEFAULT 'unknown',
+    byline TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_content_hash ON articles(content_hash);
+CREATE TABLE IF NOT EXISTS scores (
+    content_hash TEXT NOT NULL,
+    analyser_version TEXT NOT NULL,
+    framing REAL NOT NULL,
+    label TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    n_sentences INTEGER NOT NULL,
+    flat TEXT NOT NULL,     -- {"frame:<id>": w, "voice:<camp>": share, "sent:<actor>": polarity}
+    payload TEXT NOT NULL,  -- the whole ArticleScore as JSON
+    PRIMARY KEY (content_hash, analyser_version)
+);
+"""
+
+ARTICLE_COLUMNS = ("id", "outlet", "title", "text", "url", "date", "date_precision", "byline", "source", "content_hash")
+# What decides "unchanged" on re-ingest: everything but the text itself, which the hash covers.
+_COMPARED = ("outlet", "title", "url", "date", "date_precision", "byline", "source", "content_hash")
+FLAT_PREFIXES = {"frames": "frame:", "voices": "voice:", "sentiment": "sent:"}
+
+
+@dataclass
+class AddReport:
+    """What one `add_articles` call did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: list[IngestError] = field(default_factory=list)
+
+    def __iadd__(self, other: "AddReport") -> "AddReport":
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.conflicts.extend(other.conflicts)
+        return self
+
+
+def _check_existing(path: Path) -> None:
+    """Refuse anything that is not this project's store, reading only its header."""
+    if path.is_dir():
+        raise FramingError(f"{path} is a folder, not a store file")
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise FramingError(f"cannot read store {path}: {exc.strerror or exc}") from exc
+    if not header:
+        raise FramingError(f"{path} is an empty file, not a framing store; refusing to use it (remove it or choose another --db)")
+    if not header.startswith(SQLITE_MAGIC) or len(header) < 100:
+        raise FramingError(f"{path} is not a framing store (not an SQLite database); refusing to touch it")
+    app_id = int.from_bytes(header[68:72], "big")
+    if app_id != APPLICATION_ID:
+        raise FramingError(
+            f"{path} is an SQLite database of another application (application_id {app_id:#x}); refusing to touch it"
+        )
+    version = int.from_bytes(header[60:64], "big")
+    if version > SCHEMA_VERSION:
+        raise FramingError(f"{path} was written by a newer version of this tool (schema {version} > {SCHEMA_VERSION})")
+
+
+def _connect(path: Path, create: bool = False) -> sqlite3.Connection:
+    mode = "rwc" if create else "rw"
+    conn = sqlite3.connect(
+        f"file:{path.as_posix()}?mode={mode}",
+        uri=True,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,  # transactions are explicit (BEGIN IMMEDIATE / SAVEPOINT)
+        check_same_thread=False,
+    )
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _create(path: Path) -> None:
+    """Build a new, empty store beside `path` and link it into place (atomic; never overwrites)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    os.close(fd)
+    try:
+        conn = _connect(Path(tmp), create=True)
+        try:
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript("BEGIN;" + SCHEMA + "COMMIT;")
+        finally:
+            conn.close()  # last connection: the WAL is checkpointed into the file and removed
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process created it first; theirs is used (and checked) instead
+        except OSError:
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
+            try:
+                os.unlink(leftover)
+            except FileNotFoundError:
+                pass
+
+
+def _row_to_article(row: sqlite3.Row | tuple) -> Article:
+    return Article(*row)
+
+
+def _flat(score: ArticleScore) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for attr, prefix in FLAT_PREFIXES.items():
+        for key, value in (getattr(score, attr) or {}).items():
+            if value is not None:
+                out[prefix + str(key)] = float(value)
+    return out
+
+
+class Store:
+    """Articles and cached scores in one SQLite file; see the module docstring."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            _create(self.path)
+        _check_existing(self.path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn: sqlite3.Connection | None = None
+        self._pid = os.getpid()
+        self._open()
+
+    # -------------------------------------------------------- connection
+
+    def _open(self) -> None:
+        try:
+            conn = _connect(self.path)
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise FramingError(f"{self.path} is not a usable framing store ({exc}); refusing to touch it") from exc
+        if app_id != APPLICATION_ID or version > SCHEMA_VERSION or not {"articles", "scores"} <= names:
+            conn.close()
+            raise FramingError(f"{self.path} is not a usable framing store (unexpected contents); refusing to touch it")
+        conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
+        self._conn = conn
+        self._pid = os.getpid()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise FramingError(f"store {self.path} is closed")
+        if os.getpid() != self._pid:
+            # A forked worker (gunicorn) must not share its parent's SQLite connection.
+            self._conn = None
+            self._open()
+        return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and os.getpid() == self._pid:
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside happen together or not at all (nests via savepoints)."""
+        with self._lock:
+            conn = self.conn
+            if self._depth == 0:
+                self._execute(conn, "BEGIN IMMEDIATE")
+                commit, rollback = ["COMMIT"], ["ROLLBACK"]
+            else:
+                name = f"sp{self._depth}"
+                self._execute(conn, f"SAVEPOINT {name}")
+                commit, rollback = [f"RELEASE {name}"], [f"ROLLBACK TO {name}", f"RELEASE {name}"]
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                try:
+                    for sql in rollback:
+                        conn.execute(sql)
+                except sqlite3.Error:
+                    pass
+                raise
+            else:
+                self._depth -= 1
+                for sql in commit:
+                    self._execute(conn, sql)
+
+    def _execute(self, conn: sqlite3.Connection, sql: str, params=()) -> sqlite3.Cursor:
+        try:
+            return conn.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise FramingError(f"store {self.path} is busy (another process holds it for too long)") from exc
+            raise FramingError(f"store {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise FramingError(f"store {self.path} is damaged ({exc})") from exc
+
+    def _query(self, sql: str, params=()) -> list[tuple]:
+        with self._lock:
+            return self._execute(self.conn, sql, params).fetchall()
+
+    # -------------------------------------------------------- articles
+
+    def add_articles(self, articles: Iterable[Article]) -> AddReport:
+        """Insert new articles, update ones re-ingested from the same source, leave identical
+        ones alone, and refuse (as conflicts) an id that another source already stored with
+        different text, or that repeats within `articles` with different text (the first wins).
+        One transaction."""
+        batch = list(articles)
+        report = AddReport()
+        if not batch:
+            return report
+        with self._lock, self.transaction():
+            existing = self._existing([a.id for a in batch])
+            seen: dict[str, str] = {}
+            inserts, updates = [], []
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            for a in batch:
+                if a.id in seen:
+                    if seen[a.id] == a.content_hash:
+                        report.unchanged += 1
+                    else:
+                        report.conflicts.append(self._conflict(a, "appears twice with different text; kept the first one"))
+                    continue
+                seen[a.id] = a.content_hash
+                old = existing.get(a.id)
+                row = tuple(getattr(a, c) for c in ARTICLE_COLUMNS)
+                if old is None:
+                    inserts.append(row + (now,))
+                    report.added += 1
+                elif tuple(getattr(a, c) for c in _COMPARED) == old:
+                    report.unchanged += 1
+                elif old[_COMPARED.index("content_hash")] == a.content_hash:
+                    if old[_COMPARED.index("source")] != a.source:
+                        report.unchanged += 1  # the same article found in another file
+                    else:
+                        updates.append(row[1:] + (now, a.id))
+                        report.updated += 1
+                elif old[_COMPARED.index("source")] == a.source:
+                    updates.append(row[1:] + (now, a.id))  # the file was edited: take the new text
+                    report.updated += 1
+                else:
+                    report.conflicts.append(
+                        self._conflict(a, f"is already stored from {old[_COMPARED.index('source')]} with different text; kept the stored one")
+                    )
+            conn = self.conn
+            try:
+                if inserts:
+                    conn.executemany(
+                        f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}, ingested_at) VALUES ({', '.join('?' * (len(ARTICLE_COLUMNS) + 1))})",
+                        inserts,
+                    )
+                if updates:
+                    sets = ", ".join(f"{c} = ?" for c in ARTICLE_COLUMNS[1:])
+                    conn.executemany(f"UPDATE articles SET {sets}, ingested_at = ? WHERE id = ?", updates)
+            except sqlite3.DatabaseError as exc:
+                raise FramingError(f"store {self.path}: cannot write articles ({exc})") from exc
+        return report
+
+    @staticmethod
+    def _conflict(a: Article, what: str) -> IngestError:
+        err = IngestError(a.source, f"id {a.id!r} {what}")
+        err.article_id = a.id  # lets the caller point at the file and line it came from
+        return err
+
+    def _existing(self, ids: list[str]) -> dict[str, tuple]:
+        found: dict[str, tuple] = {}
+        unique = list(dict.fromkeys(ids))
+        cols = ", ".join(_COMPARED)
+        for i in range(0, len(unique), _CHUNK):
+            chunk = unique[i : i + _CHUNK]
+            rows = self._execute(
+                self.conn, f"SELECT id, {cols} FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            found.update({r[0]: tuple(r[1:]) for r in rows})
+        return found
+
+    def articles(self, ids: Iterable[str] | None = None) -> Iterator[Article]:
+        """Stored articles: all (by id) or the given ids, in the order given (missing ids skipped)."""
+        cols = ", ".join(ARTICLE_COLUMNS)
+        if ids is None:
+            last = ""
+            while True:  # keyset pages: no cursor stays open across yields
+                rows = self._query(f"SELECT {cols} FROM articles WHERE id > ? ORDER BY id LIMIT 1000", (last,))
+                if not rows:
+                    return
+                for r in rows:
+                    yield _row_to_article(r)
+                last = rows[-1][0]
+        unique = list(dict.fromkeys(ids))
+        for i in range(0, len(unique), _CHUNK):
+            chunk = unique[i : i + _CHUNK]
+            rows = self._query(f"SELECT {cols} FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+            by_id = {r[0]: r for r in rows}
+            for article_id in chunk:
+                if article_id in by_id:
+                    yield _row_to_article(by_id[article_id])
+
+    def get_article(self, article_id: str) -> Article | None:
+        rows = self._query(f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles WHERE id = ?", (article_id,))
+        return _row_to_article(rows[0]) if rows else None
+
+    def count(self) -> int:
+        """Number of stored articles."""
+        return self._query("SELECT COUNT(*) FROM articles")[0][0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    # -------------------------------------------------------- scores
+
+    def unscored(self, version: str, ids: Iterable[str] | None = None) -> list[Article]:
+        """Articles (all, or those among `ids`) with no score for this analyser version yet."""
+        cols = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
+        sql = (
+            f"SELECT {cols} FROM articles a LEFT JOIN scores s "
+            "ON s.content_hash = a.content_hash AND s.analyser_version = ? WHERE s.content_hash IS NULL"
+        )
+        if ids is None:
+            return [_row_to_article(r) for r in self._query(sql + " ORDER BY a.id", (version,))]
+        out: list[Article] = []
+        unique = list(dict.fromkeys(ids))
+        for i in range(0, len(unique), _CHUNK):
+            chunk = unique[i : i + _CHUNK]
+            rows = self._query(sql + f" AND a.id IN ({', '.join('?' * len(chunk))})", (version, *chunk))
+            out.extend(_row_to_article(r) for r in rows)
+        out.sort(key=lambda a: a.id)
+        return out
+
+    def save_scores(self, scores: Iterable[ArticleScore]) -> int:
+        """Cache scores by (content hash, analyser version), in one transaction."""
+        rows = [
+            (
+                s.content_hash,
+                s.analyser_version,
+                float(s.framing),
+                s.label,
+                float(s.confidence),
+                int(s.n_sentences),
+                json.dumps(_flat(s), separators=(",", ":")),
+                json.dumps(s.to_dict(), ensure_ascii=False, separators=(",", ":")),
+            )
+            for s in scores
+        ]
+        if not rows:
+            return 0
+        with self._lock, self.transaction():
+            try:
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO scores (content_hash, analyser_version, framing, label, confidence,"
+                    " n_sentences, flat, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            except sqlite3.DatabaseError as exc:
+                raise FramingError(f"store {self.path}: cannot write scores ({exc})") from exc
+        return len(rows)
+
+    def get_score(self, content_hash: str, version: str) -> ArticleScore | None:
+        rows = self._query(
+            "SELECT payload FROM scores WHERE content_hash = ? AND analyser_version = ?", (content_hash, version)
+        )
+        return ArticleScore.from_dict(json.loads(rows[0][0])) if rows else None
+
+    def scores(self, content_hashes: Iterable[str], version: str) -> dict[str, ArticleScore]:
+        """Cached scores for many content hashes at once (hash -> score; missing ones left out)."""
+        out: dict[str, ArticleScore] = {}
+        unique = list(dict.fromkeys(content_hashes))
+        for i in range(0, len(unique), _CHUNK):
+            chunk = unique[i : i + _CHUNK]
+            rows = self._query(
+                f"SELECT content_hash, payload FROM scores WHERE analyser_version = ? AND content_hash IN ({', '.join('?' * len(chunk))})",
+                (version, *chunk),
+            )
+            out.update({h: ArticleScore.from_dict(json.loads(p)) for h, p in rows})
+        return out
+
+    def scored_frame(self, version: str):
+        """One row per scored article (see the Store contract): article fields, `date_start`,
+        framing, label, confidence, n_sentences and flat `frame:`, `voice:`, `sent:` columns."""
+        import numpy as np
+        import pandas as pd
+
+        rows = self._query(
+            "SELECT a.id, a.outlet, a.title, a.url, a.date, a.date_precision, a.text,"
+            " s.framing, s.label, s.confidence, s.n_sentences, s.flat"
+            " FROM articles a JOIN scores s ON s.content_hash = a.content_hash AND s.analyser_version = ?"
+            " ORDER BY a.id",
+            (version,),
+        )
+        base_cols = ["id", "outlet", "title", "url", "date", "date_precision", "text", "framing", "label", "confidence", "n_sentences"]
+        if not rows:
+            frame = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("framing", "confidence") else "object") for c in base_cols})
+            frame["n_sentences"] = frame["n_sentences"].astype("int64")
+            frame.insert(6, "date_start", pd.Series(dtype="datetime64[ns]"))
+            return frame
+        columns = list(zip(*rows))
+        frame = pd.DataFrame({c: columns[i] for i, c in enumerate(base_cols)})
+        frame["framing"] = frame["framing"].astype("float64")
+        frame["confidence"] = frame["confidence"].astype("float64")
+        frame["n_sentences"] = frame["n_sentences"].astype("int64")
+        frame.insert(6, "date_start", date_start(frame["date"], frame["date_precision"]))
+        flats = [json.loads(f) for f in columns[-1]]
+        keys = sorted({k for f in flats for k in f})
+        extra = {}
+        for key in keys:
+            fill = np.nan if key.startswith("sent:") else 0.0  # no mention -> no polarity; no frame -> 0
+            extra[key] = np.fromiter((f.get(key, fill) for f in flats), dtype="float64", count=len(flats))
+        if extra:
+            frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+        return frame
+
+
+def date_start(dates, precisions):
+    """First day of each (possibly partial) ISO date as a Timestamp; NaT when unknown."""
+    import pandas as pd
+
+    d = pd.Series(dates, dtype="object")
+    p = pd.Series(precisions, dtype="object", index=d.index)
+    full = d.where(p != "year", d.astype(str) + "-01-01")
+    full = full.where(p != "month", d.astype(str) + "-01")
+    full = full.where(p.isin(["day", "month", "year"]) & d.notna(), None)
+    return pd.to_datetime(full, format="%Y-%m-%d", errors="coerce")
