@@ -298,6 +298,9 @@ class Lexicon:
         self._raw = state["raw"]
         self._build(state["data"])
 
+    def _add(self, kind: str, src, payload, where: str) -> None:
+        self._index.add(kind, src, payload, f"{self.path}: {where}")
+
     def _err(self, fieldname: str, reason: str) -> FramingError:
         return FramingError(f"{self.path}: {fieldname}: {reason}")
 
@@ -344,7 +347,7 @@ class Lexicon:
         self._compile_camps(data)
         self._compile_actors(data)
         for i, t in enumerate(data.get("topic") or []):
-            self._index.add("topic", t, None, f"topic[{i}]")
+            self._add("topic", t, None, f"topic[{i}]")
         self.has_topic = bool(data.get("topic"))
         self._compile_events(data)
 
@@ -378,7 +381,7 @@ class Lexicon:
                 seen[key] = where
                 t = Term(term.strip(), float(weight), frame, negation)
                 self.terms.append(t)
-                self._index.add("term", term, t, where)
+                self._add("term", term, t, where)
 
     def _compile_cues(self, data: dict) -> None:
         neg = data.get("negation") or {}
@@ -413,15 +416,15 @@ class Lexicon:
             if isinstance(dist, bool) or not isinstance(dist, (int, float)) or not 0 <= dist <= 1:
                 raise self._err(where, "distancing must be a number in [0, 1]")
             v = fold(str(verb))
-            self._index.add("verb", str(verb), Verb(str(verb), float(dist), v not in free, v in addressee), where)
+            self._add("verb", str(verb), Verb(str(verb), float(dist), v not in free, v in addressee), where)
         for marker, dist in (att.get("distancing") or {}).items():
             where = f"attribution.distancing.{marker}"
             if isinstance(dist, bool) or not isinstance(dist, (int, float)) or not 0 <= dist <= 1:
                 raise self._err(where, "distancing must be a number in [0, 1]")
-            self._index.add("distance", str(marker), (str(marker), float(dist)), where)
+            self._add("distance", str(marker), (str(marker), float(dist)), where)
         self.scare_quote_distancing = float(att.get("scare_quotes", 0.4))
         for i, a in enumerate(att.get("anaphors") or []):
-            self._index.add("anaphor", str(a), str(a), f"attribution.anaphors[{i}]")
+            self._add("anaphor", str(a), str(a), f"attribution.anaphors[{i}]")
 
     def _compile_camps(self, data: dict) -> None:
         camps = self._req(data, "camps", dict)
@@ -442,9 +445,9 @@ class Lexicon:
             self.camps[cid] = str(spec.get("label") or cid)
             self.camp_sides[cid] = float(side)
             for i, p in enumerate(pats):
-                self._index.add("camp", p, cid, f"{where}.patterns[{i}]")
+                self._add("camp", p, cid, f"{where}.patterns[{i}]")
             for i, p in enumerate(spec.get("subjects") or []):
-                self._index.add("subject", p, cid, f"{where}.subjects[{i}]")
+                self._add("subject", p, cid, f"{where}.subjects[{i}]")
         self.default_camp = "other" if "other" in self.camps else None
 
     def _compile_actors(self, data: dict) -> None:
@@ -458,7 +461,7 @@ class Lexicon:
                 raise self._err(f"{where}.patterns", "needs at least one pattern")
             self.actors[aid] = str(spec.get("label") or aid)
             for i, p in enumerate(spec["patterns"]):
-                self._index.add("actor", p, aid, f"{where}.patterns[{i}]")
+                self._add("actor", p, aid, f"{where}.patterns[{i}]")
 
     def _compile_events(self, data: dict) -> None:
         self.events: list[tuple[str, str]] = []

@@ -210,6 +210,11 @@ def sentence_voices(lex: Lexicon, scans: list[Scan], paragraphs: list[int] | Non
             distancing = max(distancing, h.payload.distancing)
             if who is not None and speaker is None:
                 speaker = who
+        if speaker is None:
+            # A person introduced without a verb ("Pompeo flew to Ankara.") is who "he" means next.
+            named = [h for h in sc.of("camp") if not any(a <= h.start < b for a, b in spans)]
+            if named:
+                res.last = (sc.text[named[0].start : named[0].end], named[0].payload)
         for h in sc.of("distance"):
             distancing = max(distancing, h.payload[1])
         if not attributed:
