@@ -1,0 +1,202 @@
+"""Article scores: fixture texts written for these tests, and the five real samples."""
+import pickle
+from pathlib import Path
+
+import pytest
+
+from analysis.lexicon import Lexicon
+from analysis.models import Article
+from analysis.scoring import ANALYSER_CODE_VERSION, Analyser
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "s400"
+
+EDITORIAL_ANKARA = Article(
+    "ed-a", "Fixture Opinion", "Turkey's sovereign right to defend its skies",
+    "Turkey has every right to choose the air defence that protects its cities. For years Washington "
+    "refused to share the technology and offered the Patriot only on terms no country would accept.\n\n"
+    "The threats of sanctions are bullying, pure and simple, and they show a double standard: other "
+    "allies bought Russian weapons without a word of protest.\n\n"
+    "A standalone battery that is not integrated into allied networks poses no threat to NATO.\n\n"
+    "Ankara's decision is a sovereign choice, and the unfair pressure from Washington will not change it.",
+)
+EDITORIAL_WASHINGTON = Article(
+    "ed-w", "Fixture Opinion", "Ankara's Russian missiles are a threat to NATO",
+    "By buying the S-400, Turkey has chosen defiance over its obligations as a NATO ally. The system is "
+    "incompatible with NATO defences and would compromise the F-35.\n\n"
+    "Its radar could collect data on the F-35 and hand it to Moscow, and the money rewards Russia at "
+    "a time of Russian aggression in Ukraine.\n\n"
+    "This is a Russian wedge driven into the alliance, and sanctions under the law are the consequence "
+    "Ankara chose.",
+)
+WIRE_NEUTRAL = Article(
+    "wire", "Fixture Wire", "US imposes sanctions on Turkish defence agency",
+    "The United States on Monday imposed sanctions on Turkey's defence procurement agency over its "
+    "purchase of the S-400 system, the Treasury said.\n\n"
+    "The sanctions target the agency's head and three officials. Turkey is a NATO member and hosts "
+    "NATO radar sites.\n\n"
+    "NATO foreign ministers meet in Brussels next week. The F-35 programme and the sanctions are "
+    "expected to be discussed there.\n\n"
+    "Turkey received the first S-400 batteries in July 2019.",
+)
+RELAY_OFFICIAL = Article(
+    "relay", "Fixture Wire", "Turkish minister speaks on S-400",
+    "Turkish Foreign Minister Mevlut Cavusoglu said on Tuesday that Turkey has every right to choose "
+    "the air defence that protects its cities.\n\n"
+    "He said Washington refused to share the technology and that the threats of sanctions were bullying "
+    "and showed a double standard.\n\n"
+    "He added that the unfair pressure from Washington would not change a sovereign choice.\n\n"
+    "The ministry published the remarks on its website.",
+)
+EDITORIAL_SAME_CLAIMS = Article(
+    "ed-same", "Fixture Opinion", "Turkish minister speaks on S-400",
+    "Turkey has every right to choose the air defence that protects its cities.\n\n"
+    "Washington refused to share the technology, and the threats of sanctions are bullying and show "
+    "a double standard.\n\n"
+    "The unfair pressure from Washington will not change a sovereign choice.\n\n"
+    "The ministry published the remarks on its website.",
+)
+
+
+@pytest.fixture(scope="module")
+def analyser():
+    # The formula alone (lexicon and voices), independent of the trained sentence classifier.
+    return Analyser.load(use_classifier=False)
+
+
+def test_editorial_for_ankara_is_pro_ankara(analyser):
+    s = analyser.score(EDITORIAL_ANKARA)
+    assert s.label == "pro-Ankara" and s.framing > 0.4
+    assert s.components["own_voice"] > 0
+
+
+def test_editorial_for_washington_is_pro_washington(analyser):
+    s = analyser.score(EDITORIAL_WASHINGTON)
+    assert s.label == "pro-Washington" and s.framing < -0.4
+
+
+def test_neutral_wire_full_of_sanctions_and_nato_stays_neutral(analyser):
+    s = analyser.score(WIRE_NEUTRAL)
+    assert s.label == "neutral" and abs(s.framing) < 0.1
+    assert s.frames["sanctions_pressure"] > 0  # the frame is visible even though it moves nothing
+    assert s.confidence > 0.5
+
+
+def test_relaying_an_official_is_weaker_than_adopting_the_same_case(analyser):
+    relay = analyser.score(RELAY_OFFICIAL)
+    adopt = analyser.score(EDITORIAL_SAME_CLAIMS)
+    assert 0 <= relay.framing < adopt.framing
+    assert relay.voices.get("turkey_gov", 0) > 0.9
+    assert adopt.voices == {}
+
+
+def test_negation_flips_the_article():
+    lex_only = Analyser.load(use_classifier=False)
+    threat = Article("n1", "X", "Buying the Russian radar", "The new radar is a threat to NATO, the column argues in its view.")
+    nothreat = Article("n2", "X", "Buying the Russian radar", "The new radar poses no threat to NATO, the column argues in its view.")
+    assert lex_only.score(threat).framing < 0 < lex_only.score(nothreat).framing
+
+
+def test_title_weighs_more_than_the_tail(analyser):
+    filler = " ".join(f"Paragraph {i} describes the weather in the capital today." for i in range(8))
+    top = Article("p1", "X", "Sanctions on Turkey are bullying", filler)
+    tail = Article("p2", "X", "Weather report", filler + " Sanctions on Turkey are bullying.")
+    assert analyser.score(top).framing > analyser.score(tail).framing > 0
+
+
+def test_scare_quotes_and_claimed_weaken(analyser):
+    plain = Article("d1", "X", "A story", "Turkish officials said the sanctions are bullying and unfair.")
+    distant = Article("d2", "X", "A story", "Turkish officials claimed the sanctions are bullying and unfair.")
+    assert analyser.score(plain).framing > analyser.score(distant).framing > 0
+
+
+def test_result_shape_and_evidence(analyser):
+    s = analyser.score(EDITORIAL_ANKARA)
+    assert s.analyser_version == analyser.version and ANALYSER_CODE_VERSION in s.analyser_version
+    assert "s400-" in s.analyser_version
+    assert -1 <= s.framing <= 1 and 0 <= s.confidence <= 1
+    assert set(s.frames) == set(analyser.lexicon.frames)
+    assert abs(sum(s.frames.values()) - 1) < 1e-3
+    contributions = [abs(e.contribution) for e in s.evidence]
+    assert contributions == sorted(contributions, reverse=True)
+    top = s.evidence[0]
+    assert top.terms and top.frames and top.sentence
+    assert {"lexicon", "classifier", "own_voice", "attributed", "quoted", "title_lead", "last_word",
+            "voice_balance", "raw"} <= set(s.components)
+    assert s.components["raw"] == pytest.approx(s.components["content"] + s.components["voice_balance"], abs=1e-5)
+    assert s.n_sentences == 1 + 5  # title + five body sentences
+    assert "turkey" in s.sentiment and "turkey" in s.subjectivity
+
+
+def test_deterministic_batched_and_picklable(analyser):
+    arts = [EDITORIAL_ANKARA, WIRE_NEUTRAL, EDITORIAL_WASHINGTON]
+    many = analyser.score_many(arts)
+    assert [s.to_dict() for s in many] == [analyser.score(a).to_dict() for a in arts]
+    clone = pickle.loads(pickle.dumps(analyser))
+    assert [s.to_dict() for s in clone.score_many(arts)] == [s.to_dict() for s in many]
+
+
+def test_empty_article_is_neutral(analyser):
+    s = analyser.score(Article("e", "X", "", ""))
+    assert s.label == "neutral" and s.framing == 0 and s.evidence == [] and s.n_sentences == 0
+
+
+def test_another_story_with_only_a_lexicon_file():
+    dam = Analyser.load(FIXTURES / "dam_dispute.yaml", use_classifier=False)
+    pro = Article("d1", "X", "The dam will lift millions out of poverty",
+                  "The dam brings clean energy to a poor region. Norland has a right to develop its river.")
+    con = Article("d2", "X", "A dam that threatens a nation",
+                  "For Sudria the dam is an existential threat. Its farms are drying up as the reservoir fills.")
+    assert dam.score(pro).label == "pro-Norland" or dam.score(pro).framing > 0.2
+    assert dam.score(con).framing < -0.2
+    assert "river_dam" in dam.version
+    assert set(dam.score(pro).frames) == {"development", "water_rights"}
+
+
+# ------------------------------------------------------------------ the five real samples
+
+# My reading of the samples (the tests assert directions and order, not numbers):
+# 000 Times of Islamabad: relays the Turkish presidential spokesman's case at length (technology
+#     transfer, "no threat to the alliance"), US concerns only at the end -> leans pro-Ankara.
+# 001 Defense World: US officials' voices throughout, the Patriot offer "to block" the sale,
+#     "incompatible with NATO", Russia's "least good behavior" -> leans pro-Washington.
+# 002 Sputnik: a Turkish analyst argues NATO's shield leaves Turkey exposed and the S-400 poses
+#     no threat; Erdogan calls the concerns unreasonable -> clearly pro-Ankara, the strongest.
+# 003 SpecialEurasia: own-voice analysis of Russia as the more reliable partner, Washington cut
+#     Ankara off -> pro-Ankara.
+# 004 EurAsian Times: Russian denial against a Bloomberg report, the Turkish minister's "100%
+#     control" against Washington's "threat to NATO" and Pompeo's warning -> mixed, near neutral.
+
+
+@pytest.fixture(scope="module")
+def samples():
+    if not SAMPLES.exists():
+        pytest.skip("../shared/corpus/s400 not available")
+    from analysis.corpus import read_paths
+
+    arts = sorted((a for a in read_paths([SAMPLES]) if isinstance(a, Article)), key=lambda a: a.id)
+    assert len(arts) == 5
+    full = Analyser.load()  # the product: lexicon, voices and (when trained) the classifier
+    return {a.id[:3]: s for a, s in zip(arts, full.score_many(arts))}
+
+
+def test_samples_directions(samples):
+    assert samples["000"].framing > 0
+    assert samples["001"].framing < 0
+    assert samples["002"].label == "pro-Ankara"
+    assert samples["003"].framing > 0
+    assert abs(samples["004"].framing) < 0.2 and samples["004"].label == "neutral"
+
+
+def test_samples_order(samples):
+    f = {k: s.framing for k, s in samples.items()}
+    assert f["002"] > f["000"] > f["001"]
+    assert f["002"] > f["004"] > f["001"]
+    assert f["003"] > f["004"]
+
+
+def test_samples_evidence_is_auditable(samples):
+    s = samples["002"]
+    assert any("unreasonable" in t for e in s.evidence for t in e.terms)
+    assert s.voices.get("analysts", 0) > s.voices.get("us_gov", 0)
+    assert samples["001"].voices.get("us_gov", 0) > 0.5
