@@ -43,6 +43,13 @@ def final_mark(line: str) -> str:
     return line.rstrip(_CLOSERS)[-1:]
 
 
+_ENDS = frozenset(".!?…")
+_ALNUM = re.compile(r"[^\W_]")
+_DIGIT = re.compile(r"\d")
+_AND_OR = re.compile(r"(?i)\b(?:and|or)\b")
+_NAME_PARTICLES = frozenset({"and", "&", "of", "de", "van", "von", "al", "el", "bin", "da", "der"})
+
+
 def ends_sentence(line: str) -> bool:
     """Ends in . ! ? or … (a regex anchored at $ would scan the whole line)."""
     return final_mark(line) in (".", "!", "?", "…") and bool(line.rstrip(_CLOSERS))
@@ -92,6 +99,7 @@ class Phrases:
     byline: frozenset[str]
     caption: tuple[str, ...]
     caption_start: tuple[str, ...]
+    contains: tuple[str, ...] = ()
     nav_re: re.Pattern = field(init=False, repr=False, compare=False)
     caption_re: re.Pattern = field(init=False, repr=False, compare=False)
     caption_start_re: re.Pattern = field(init=False, repr=False, compare=False)
@@ -116,7 +124,7 @@ def _alternation(phrases: tuple[str, ...], anchor: str) -> re.Pattern:
 @lru_cache(maxsize=4)
 def load_phrases(path: Path = BOILERPLATE_FILE) -> Phrases:
     """The boilerplate phrase list, by section."""
-    sections: dict[str, list[str]] = {"nav": [], "byline": [], "caption": [], "caption-start": []}
+    sections: dict[str, list[str]] = {"nav": [], "byline": [], "caption": [], "caption-start": [], "contains": []}
     current = None
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
@@ -134,6 +142,7 @@ def load_phrases(path: Path = BOILERPLATE_FILE) -> Phrases:
         byline=frozenset(sections["byline"]),
         caption=tuple(sections["caption"]),
         caption_start=tuple(sections["caption-start"]),
+        contains=tuple(sections["contains"]),
     )
 
 
@@ -144,7 +153,8 @@ def normalise_line(line: str) -> str:
     """One line with odd spaces collapsed and link placeholders cut out of the sentence."""
     if not line.isascii() and _INVISIBLE.search(line):
         line = _INVISIBLE.sub("", line)
-    line = " ".join(line.split())  # str.split() also splits on no-break and other odd spaces
+    if "  " in line or not line.isascii() or not line.isprintable() or line[:1] == " " or line[-1:] == " ":
+        line = " ".join(line.split())  # str.split() also splits on no-break and other odd spaces
     if "<" in line or "[" in line:
         line = PLACEHOLDER.sub("", line)
         line = SPACE_BEFORE_PUNCT.sub("", line)
@@ -173,7 +183,7 @@ def is_title_case(line: str) -> bool:
 
 def stamp_of(line: str) -> Stamp | None:
     """The line as a date/time stamp if it is nothing but a date and/or a clock time."""
-    if len(line) > 60 or not any(c.isdigit() for c in line):
+    if len(line) > 60 or not _DIGIT.search(line):
         return None
     if _STAMP_TOKEN.sub("", line).strip():
         return None
@@ -192,28 +202,29 @@ def _starts_with_phrase(low: str, line: str, phrase: str) -> bool:
     return not nxt or not nxt.isalnum() or nxt.isupper() or nxt.isdigit()
 
 
-def _is_tag_list(line: str) -> bool:
+def _is_tag_list(line: str, terminal: bool) -> bool:
     if TAGS_PREFIX.match(line):
         return True
-    if ends_sentence(line) or ";" in line:
+    if terminal or ";" in line or line.count(",") < 3:
         return False
     parts = [p.strip() for p in line.split(",")]
-    if len(parts) < 4 or any(not p for p in parts):
+    if any(not p for p in parts):
         return False
     for p in parts:
-        n = len(p.split())
-        if n > 4 or re.search(r"(?i)\b(?:and|or)\b", p) and n > 1:
+        n = p.count(" ") + 1
+        if n > 4 or n > 1 and _AND_OR.search(p):
             return False
     return True
 
 
 def classify(line: str, phrases: Phrases) -> str:
-    """What one non-empty line is: sentence | text | fragment | headline | nav | stamp | byline |
-    credit | caption | tags | rule."""
+    """What one non-empty, normalised line is: sentence | text | fragment | headline | nav |
+    stamp | byline | credit | caption | tags | rule."""
     low = line.lower()
-    n_words = len(line.split())
-    terminal = ends_sentence(line)
-    statement = terminal and final_mark(line) != "?"
+    n_words = line.count(" ") + 1  # normalised: single spaces
+    mark = final_mark(line)
+    terminal = mark in _ENDS and line[-1:] != ""
+    statement = terminal and mark != "?"
     # Long prose with a full stop is the article itself; only caption credits can hide in it.
     protected = statement and n_words >= 6
 
@@ -222,35 +233,39 @@ def classify(line: str, phrases: Phrases) -> str:
         rest = line[m.end() :].lstrip()
         if not protected or not rest or rest[0] in ":|»>›-–—":
             return "nav"
+    if n_words <= 30 and any(p in low for p in phrases.contains):
+        return "nav"
     # A credit hides inside prose only at its start ("Image copyright ... Image caption ...").
-    if n_words <= 40 and (
-        phrases.caption_start_re.match(low)
-        or (not protected and any(k in low for k in phrases.caption_keys) and phrases.caption_re.search(low))
-    ):
+    if n_words <= 40 and phrases.caption_start_re.match(low):
         return "caption"
-    if not any(c.isalnum() for c in line):
+    if protected and n_words > 12:
+        return "sentence"  # the common case, decided early: cleaning runs on every line
+    if n_words <= 40 and not protected and any(k in low for k in phrases.caption_keys) and phrases.caption_re.search(low):
+        return "caption"
+    if not _ALNUM.search(line):
         return "rule"  # a separator such as "***" or "___"
     if n_words <= 12:
         bare = low.strip(" .:-–—|")
         if bare in phrases.byline:
             return "byline"
-        if CREDIT_PREFIX.match(line) and not statement:
-            return "credit"
-        m = AUTHOR_PREFIX.match(line)
-        if m and not statement:
-            rest = line[m.end() :]
-            if rest and all(w[0].isupper() or w.lower() in {"and", "&", "of", "de", "van", "von", "al", "el"} for w in rest.replace(",", " ").split()):
-                return "byline"
+        if not statement:
+            if CREDIT_PREFIX.match(line):
+                return "credit"
+            m = AUTHOR_PREFIX.match(line)
+            if m:
+                rest = line[m.end() :]
+                if rest and all(w[0].isupper() or w.lower() in _NAME_PARTICLES for w in rest.replace(",", " ").split()):
+                    return "byline"
         if stamp_of(line):
             return "stamp"
-    if _is_tag_list(line):
+    if _is_tag_list(line, terminal):
         return "tags"
     if protected:
         return "sentence"
-    if is_title_case(line) and not ends_statement(line) and n_words <= 30:
+    if not statement and n_words <= 30 and is_title_case(line):
         return "headline"
     if terminal:
-        return "sentence" if n_words >= 3 or line.endswith("?") else "fragment"
+        return "sentence" if n_words >= 3 or mark == "?" else "fragment"
     return "text" if n_words > 20 else "fragment"
 
 
@@ -272,7 +287,7 @@ def _unwrap(lines: list[str]) -> list[str]:
             open_ends = sum(1 for b in body if not ends_sentence(b))
             # A list of headlines has the same shape; wrapped prose goes on in lower case.
             lower_next = sum(1 for b in block[1:] if b[:1].islower())
-            if wrapped and open_ends * 2 >= len(body) and lower_next * 3 >= len(body):
+            if wrapped and open_ends * 4 >= len(body) * 3 and lower_next * 3 >= len(body):
                 out.append(" ".join(block))
                 block.clear()
                 out.append("")
