@@ -100,10 +100,12 @@ def test_framing_by_outlet_hover_shows_title_date_score_and_escapes_html():
     df = scored_frame({"Alpha": 3}, seed=1)
     df.loc[0, "title"] = "<script>alert(1)</script> S-400"
     fig = build_figure("framing-by-outlet", df, context())
-    hover = dict(zip(trace(fig, "article").customdata, trace(fig, "article").text))
-    first = hover[df.loc[0, "id"]]
-    assert "&lt;script&gt;" in first and "<script>" not in first
-    assert df.loc[0, "date"] in first and f"{df.loc[0, 'framing']:+.2f}" in first
+    points = trace(fig, "article")
+    at = list(points.customdata).index(df.loc[0, "id"])
+    assert points.text[at] == "&lt;script&gt;alert(1)&lt;/script&gt; S-400"
+    assert df.loc[0, "date"] in points.hovertext[at] and "Alpha" in points.hovertext[at]
+    assert "%{text}" in points.hovertemplate and "%{x:+.2f}" in points.hovertemplate
+    assert points.x[at] == pytest.approx(df.loc[0, "framing"])
 
 
 def test_framing_by_outlet_limits_outlets_and_samples_dots_but_counts_all():
@@ -286,3 +288,14 @@ def test_axis_colour_runs_blue_grey_vermillion():
     assert theme.axis_colour(1) == "rgb(213,94,0)"
     assert theme.axis_colour(5) == theme.axis_colour(1)
     assert EVENTS  # the shared fixture carries events for the time chart
+
+
+@pytest.mark.parametrize("chart_id", CHART_IDS)
+def test_categorical_outlets_with_filtered_out_categories(chart_id):
+    df = scored_frame({"Alpha": 5, "Beta": 4}, seed=12)
+    plain = CHARTS[chart_id].process_data(df, context())
+    cat = df.assign(outlet=pd.Categorical(df["outlet"], categories=["Alpha", "Beta", "Zeta", "Omega"]))
+    data = CHARTS[chart_id].process_data(cat, context())
+    assert sorted(set(data["outlet"].astype(str))) == ["Alpha", "Beta"]
+    assert len(data) == len(plain)
+    assert isinstance(CHARTS[chart_id].create_figure(data, context()), go.Figure)

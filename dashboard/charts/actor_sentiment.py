@@ -21,16 +21,16 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
 
     A missing value (NaN) means the article does not mention the group and is not counted.
     """
-    df = ensure_columns(df)
+    df = ensure_columns(df, ("outlet", "framing"), families=("sent",))
     df, note = top_outlets(df)
     actors = family(df, "sent")
     if df.empty or not actors:
         return add_note(pd.DataFrame(columns=COLUMNS), note)
     values = df[[f"sent:{a}" for a in actors]].astype("float64")
     values.columns = actors
-    values["outlet"] = df["outlet"].to_numpy()
+    values["outlet"] = df["outlet"].astype(object).to_numpy()
     long = values.melt(id_vars="outlet", var_name="actor", value_name="polarity").dropna(subset=["polarity"])
-    rows = long.groupby(["outlet", "actor"], sort=False)["polarity"].agg(mean_polarity="mean", n="count").reset_index()
+    rows = long.groupby(["outlet", "actor"], sort=False, observed=True)["polarity"].agg(mean_polarity="mean", n="count").reset_index()
     rows["actor_label"] = [ctx.label("actor", a) for a in rows["actor"]]
     order = {name: i for i, name in enumerate(outlet_order(df))}
     rank = {a: i for i, a in enumerate(actors)}
@@ -54,17 +54,19 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
             for zr, cr in zip(grid.to_numpy(), counts.to_numpy())]
     x = [theme.escape(labels[a]) for a in actors]
     y = [theme.escape(o if len(o) <= 32 else o[:31] + "…") for o in outlets]
-    fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(dtype="float64"), x=x, y=y, text=text, texttemplate="%{text}",
+    counts_filled = np.nan_to_num(counts.to_numpy(dtype="float64"), nan=0.0).astype(int)
+    heat = dict(
+        type="heatmap", z=grid.to_numpy(dtype="float64"), x=x, y=y, text=text, texttemplate="%{text}",
         textfont=dict(size=11), colorscale=theme.POLARITY_COLORSCALE, zmid=0,
-        zmin=-theme.POLARITY_RANGE, zmax=theme.POLARITY_RANGE, xgap=2, ygap=2,
-        customdata=np.where(np.isnan(counts.to_numpy(dtype="float64")), 0, counts.to_numpy(dtype="float64")),
+        zmin=-theme.POLARITY_RANGE, zmax=theme.POLARITY_RANGE, xgap=2, ygap=2, customdata=counts_filled,
         hovertemplate="<b>%{y}</b> on %{x}<br>mean polarity %{z:+.2f}<br>n = %{customdata} articles<extra></extra>",
         colorbar=dict(title=dict(text="polarity<br>− neg · pos +", side="top"), thickness=12, len=0.8,
                       tickvals=[-theme.POLARITY_RANGE, 0, theme.POLARITY_RANGE],
                       ticktext=[f"≤ −{theme.POLARITY_RANGE:g}", "0", f"≥ +{theme.POLARITY_RANGE:g}"]),
-    ))
-    fig.update_xaxes(title_text="actor group (sentences mentioning it)", side="bottom", showgrid=False)
-    fig.update_yaxes(autorange="reversed", showgrid=False)
+    )
+    layout = dict(
+        xaxis=dict(title=dict(text="actor group (sentences mentioning it)"), side="bottom", showgrid=False),
+        yaxis=dict(autorange="reversed", showgrid=False),
+    )
     height = max(340, 190 + 34 * len(outlets))
-    return theme.finish(fig, ctx, TITLE, note_of(data), height=height, bottom=50)
+    return theme.finish([heat], layout, ctx, TITLE, note_of(data), height=height, bottom=50)

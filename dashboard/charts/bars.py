@@ -11,7 +11,7 @@ from dashboard.charts.context import ChartContext
 
 def share_rows(df: pd.DataFrame, prefix: str, labels: dict[str, str], what: str) -> pd.DataFrame:
     """Rows of a share chart in display order: outlets as in `outlet_order`, categories as in the data."""
-    df = ensure_columns(df)
+    df = ensure_columns(df, ("outlet", "framing"), families=(prefix,))
     df, note = top_outlets(df)
     rows, without = family_shares(df, prefix, labels)
     order = {name: i for i, name in enumerate(outlet_order(df))}
@@ -32,23 +32,25 @@ def stacked_share_figure(data: pd.DataFrame, ctx: ChartContext, title: str, pref
     colours = theme.category_colours(keys)
     n = data.drop_duplicates("outlet").set_index("outlet")["n_articles"]
     ticks = [f"{theme.escape(o if len(o) <= 32 else o[:31] + '…')}  (n = {int(n[o])})" for o in outlets]
-    fig = go.Figure()
+    traces = []
     for key in keys:
         part = data[data[prefix] == key].set_index("outlet").reindex(outlets)
         label = str(part[f"{prefix}_label"].dropna().iloc[0]) if part[f"{prefix}_label"].notna().any() else key
-        share = part["share"].fillna(0.0)
-        fig.add_trace(go.Bar(
-            x=share, y=ticks, orientation="h", name=theme.escape(label), marker_color=colours[key],
-            marker_line=dict(width=0.5, color="#ffffff"),
+        share = part["share"].fillna(0.0).to_numpy(dtype="float64")
+        traces.append(dict(
+            type="bar", x=share, y=ticks, orientation="h", name=theme.escape(label),
+            marker=dict(color=colours[key], line=dict(width=0.5, color="#ffffff")),
             text=[f"{s:.0%}" if s >= 0.08 else "" for s in share], textposition="inside",
             insidetextanchor="middle", textfont=dict(size=11),
             customdata=[[theme.escape(o), int(n[o])] for o in outlets],
             hovertemplate=(f"<b>%{{customdata[0]}}</b><br>{theme.escape(label)}: %{{x:.1%}}"
                            "<br>n = %{customdata[1]} articles<extra></extra>"),
         ))
-    fig.update_layout(barmode="stack", bargap=0.25, hovermode="closest",
-                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", traceorder="normal"))
-    fig.update_xaxes(title_text=x_title, range=[0, 1], tickformat=".0%", dtick=0.25)
-    fig.update_yaxes(categoryorder="array", categoryarray=ticks, autorange="reversed")
+    layout = dict(
+        barmode="stack", bargap=0.25, hovermode="closest",
+        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", traceorder="normal"),
+        xaxis=dict(title=dict(text=x_title), range=[0, 1], tickformat=".0%", dtick=0.25),
+        yaxis=dict(categoryorder="array", categoryarray=ticks, autorange="reversed"),
+    )
     height = max(340, 190 + theme.ROW_HEIGHT * len(outlets))
-    return theme.finish(fig, ctx, title, note_of(data), height=height, bottom=50)
+    return theme.finish(traces, layout, ctx, title, note_of(data), height=height, bottom=50)

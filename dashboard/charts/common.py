@@ -12,10 +12,15 @@ BASE_COLUMNS = ("id", "outlet", "title", "url", "date", "date_precision", "date_
                 "label", "confidence", "n_sentences")
 
 
-def ensure_columns(df: pd.DataFrame | None) -> pd.DataFrame:
-    """The scored frame with at least the base columns (an empty store may give a bare frame)."""
+def ensure_columns(df: pd.DataFrame | None, columns=BASE_COLUMNS, families=()) -> pd.DataFrame:
+    """Just the columns a chart reads: `columns` (added empty if missing, as an empty store may
+    give a bare frame) plus every `<family>:<id>` column. Narrowing first keeps row filtering
+    cheap on the large corpus (no copying of titles and texts)."""
     df = pd.DataFrame() if df is None else df
-    missing = [c for c in BASE_COLUMNS if c not in df.columns]
+    heads = tuple(f + ":" for f in families)
+    wanted = list(columns) + [c for c in df.columns if heads and isinstance(c, str) and c.startswith(heads)]
+    missing = [c for c in columns if c not in df.columns]
+    df = df[[c for c in wanted if c in df.columns]]
     if missing:
         df = df.assign(**{c: pd.Series(dtype="float64" if c in ("framing", "confidence") else object,
                                        index=df.index) for c in missing})
@@ -31,6 +36,7 @@ def family(df: pd.DataFrame, prefix: str) -> list[str]:
 def top_outlets(df: pd.DataFrame, limit: int = MAX_OUTLETS) -> tuple[pd.DataFrame, str]:
     """Rows of the `limit` outlets with the most articles, and a note when some were left out."""
     counts = df["outlet"].value_counts()
+    counts = counts[counts > 0]  # a categorical column lists outlets that were filtered out
     if len(counts) <= limit:
         return df, ""
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
@@ -48,7 +54,7 @@ def outlet_order(df: pd.DataFrame) -> list[str]:
     """
     if df.empty:
         return []
-    means = df.groupby("outlet", sort=False)["framing"].mean()
+    means = df.groupby("outlet", sort=False, observed=True)["framing"].mean()
     return [name for name, _ in sorted(means.items(), key=lambda kv: (_nan_last(kv[1]), str(kv[0])))]
 
 
@@ -105,8 +111,8 @@ def family_shares(df: pd.DataFrame, prefix: str, labels: dict[str, str]) -> tupl
     totals = weights.sum(axis=1)
     has = totals > 0
     shares = pd.DataFrame(weights[has] / totals[has, None], columns=keys)
-    shares["outlet"] = df["outlet"].to_numpy()[has]
-    grouped = shares.groupby("outlet", sort=False)
+    shares["outlet"] = df["outlet"].astype(object).to_numpy()[has]
+    grouped = shares.groupby("outlet", sort=False, observed=True)
     n = grouped.size()
     mean = grouped[keys].mean()
     rows = mean.reset_index().melt(id_vars="outlet", var_name=prefix, value_name="share")

@@ -24,18 +24,19 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     Articles without a day or month date are left out (a year alone cannot be placed in a
     month); the note says how many.
     """
-    df = ensure_columns(df)
+    df = ensure_columns(df, ("outlet", "framing", "date_precision", "date_start"))
     df = df[df["framing"].notna()]
     start = pd.to_datetime(df["date_start"], errors="coerce")
     precise = start.notna() & ~df["date_precision"].astype(str).isin(["year", "unknown"])
     undated = int((~precise).sum())
     dated = df[precise].assign(month=start[precise].dt.to_period("M").dt.to_timestamp())
     counts = dated["outlet"].value_counts()
+    counts = counts[counts > 0]
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
     keep = {name for name, _ in ranked[:MAX_LINES]}
     pooled = len(counts) - len(keep)
-    group = dated["outlet"].where(dated["outlet"].isin(keep), OTHER)
-    rows = (dated.assign(outlet=group).groupby(["outlet", "month"], sort=True)["framing"]
+    group = dated["outlet"].astype(object).where(dated["outlet"].isin(keep), OTHER)
+    rows = (dated.assign(outlet=group).groupby(["outlet", "month"], sort=True, observed=True)["framing"]
             .agg(n="count", mean_framing="mean").reset_index())
     rows["month"] = rows["month"].dt.strftime("%Y-%m")
     rows["n"] = rows["n"].astype("int64")
@@ -71,14 +72,13 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     colours = theme.category_colours([n for n in names if n != OTHER])
     colours[OTHER] = theme.OTHER_COLOUR
     biggest = max(int(data["n"].max()), 1)
-    fig = go.Figure()
-    theme.axis_bands(fig, "y")
+    traces, shapes, notes = [], theme.axis_bands("y"), []
     for name in names:
         part = data[data["outlet"] == name]
-        when = months.loc[part.index]
         sizes = [6 + 16 * (n / biggest) ** 0.5 for n in part["n"]]
-        fig.add_trace(go.Scatter(
-            x=when, y=part["mean_framing"], mode="lines+markers", name=theme.escape(name),
+        traces.append(dict(
+            type="scatter", x=months.loc[part.index].dt.strftime("%Y-%m-%d").tolist(),
+            y=part["mean_framing"].to_numpy(dtype="float64"), mode="lines+markers", name=theme.escape(name),
             line=dict(color=colours[name], width=2, dash="dot" if name == OTHER else "solid"),
             marker=dict(size=sizes, color=colours[name], line=dict(width=1, color="#ffffff")),
             customdata=part["n"].tolist(),
@@ -87,14 +87,18 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
         ))
     for ts, label in _events_in(ctx, months.min(), months.max()):
         short = label if len(label) <= EVENT_LABEL else label[:EVENT_LABEL - 1] + "…"
-        fig.add_shape(type="line", xref="x", yref="paper", x0=ts, x1=ts, y0=0, y1=1,
-                      line=dict(color="#444444", width=1, dash="dot"), name=f"event: {label}")
-        fig.add_annotation(x=ts, y=0.99, xref="x", yref="paper", text=theme.escape(short),
-                           hovertext=theme.escape(f"{ts:%d %b %Y}: {label}"), showarrow=False,
-                           textangle=-90, xanchor="right", yanchor="top", xshift=-1,
-                           font=dict(size=10, color="#333333"), name="event")
-    fig.update_yaxes(title_text=theme.AXIS_TITLE, range=[-1.05, 1.05], tickvals=[-1, -0.5, 0, 0.5, 1],
-                     zeroline=True, zerolinecolor="#888888")
-    fig.update_xaxes(title_text="month of publication", showgrid=False)
-    fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), hovermode="closest")
-    return theme.finish(fig, ctx, TITLE, note_of(data), height=520, bottom=50)
+        day = ts.strftime("%Y-%m-%d")
+        shapes.append(dict(type="line", xref="x", yref="paper", x0=day, x1=day, y0=0, y1=1,
+                           line=dict(color="#444444", width=1, dash="dot"), name=f"event: {label}"))
+        notes.append(dict(x=day, y=0.99, xref="x", yref="paper", text=theme.escape(short),
+                          hovertext=theme.escape(f"{ts:%d %b %Y}: {label}"), showarrow=False,
+                          textangle=-90, xanchor="right", yanchor="top", xshift=-1,
+                          font=dict(size=10, color="#333333"), name="event"))
+    layout = dict(
+        shapes=shapes, annotations=notes,
+        yaxis=dict(title=dict(text=theme.AXIS_TITLE), range=[-1.05, 1.05], tickvals=[-1, -0.5, 0, 0.5, 1],
+                   zeroline=True, zerolinecolor="#888888"),
+        xaxis=dict(title=dict(text="month of publication"), showgrid=False, type="date"),
+        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), hovermode="closest",
+    )
+    return theme.finish(traces, layout, ctx, TITLE, note_of(data), height=520, bottom=50)
