@@ -175,12 +175,15 @@ class Store:
     # -------------------------------------------------------- connection
 
     def _open(self) -> None:
+        conn = None
         try:
             conn = _connect(self.path)
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise FramingError(f"{self.path} is not a usable framing store ({exc}); refusing to touch it") from exc
         if app_id != APPLICATION_ID or version > SCHEMA_VERSION or not {"articles", "scores"} <= names:
             conn.close()
