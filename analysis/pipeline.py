@@ -75,8 +75,9 @@ def ingest_paths(
     limits: Limits | None = None,
 ) -> IngestReport:
     """Read files/folders into `store` in transactions of `batch_size` articles. Every bad file
-    or row is passed to `on_error` (default: one line on stderr) and skipped. With `strict`, the
-    first one stops the run and everything this run wrote is rolled back."""
+    or row is passed to `on_error` (default: one line on stderr) and skipped; a row kept with a
+    caveat (unreadable date) is reported the same way. With `strict`, the first problem of
+    either kind stops the run and everything this run wrote is rolled back."""
     on_error = on_error or _stderr
     report = IngestReport()
     seen: dict[str, tuple[str, str, int | None]] = {}  # id -> (content hash, file, line) of its first appearance
@@ -109,6 +110,8 @@ def ingest_paths(
             for item in read_paths(paths, limits):
                 if isinstance(item, IngestWarning):
                     report.warnings.append(item)
+                    if strict:  # strict means: any problem line fails the run
+                        problem(item)
                     on_error(item)
                     continue
                 if isinstance(item, IngestError):
