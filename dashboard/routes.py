@@ -21,6 +21,7 @@ def register(server: Flask, cfg) -> None:
 
     @server.get("/export/<path:name>")
     def export(name: str):
+        from analysis.errors import FramingError
         from dashboard.export import UnknownExport, export_bundle, export_chart
 
         match = _EXPORT.match(name)
@@ -39,6 +40,8 @@ def register(server: Flask, cfg) -> None:
             result = export_bundle(rows, chart_ctx) if chart_id == "all" else export_chart(chart_id, fmt, rows, chart_ctx)
         except UnknownExport as exc:
             return _plain(f"unknown export '{name}': {exc}", 404)
+        except FramingError as exc:  # e.g. no browser for static images: say so, no traceback
+            return _plain(f"export '{name}' failed: {exc}", 503)
         body = result.content.encode("utf-8") if isinstance(result.content, str) else result.content
         resp = Response(body, mimetype=result.mimetype)
         resp.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'

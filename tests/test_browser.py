@@ -1,0 +1,358 @@
+"""What a user does, in headless Chromium (Playwright driving Debian's /usr/bin/chromium).
+
+The app runs in a background thread (werkzeug) on a free localhost port, over a store built once
+from the real sample corpus in ../shared/corpus. Tests that change the store (uploads) come last.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CHROMIUM = "/usr/bin/chromium"
+CHART_IDS = ("framing-by-outlet", "framing-over-time", "frame-mix", "voices", "actor-sentiment")
+TIMEOUT = 60_000  # ms: the first scoring, kaleido's first start and a slow CI box all fit
+
+pytestmark = [
+    pytest.mark.skipif(not (CORPUS / "s400").is_dir(), reason="sample corpus ../shared/corpus missing"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+class LiveServer:
+    """A Dash app served by werkzeug in a daemon thread."""
+
+    def __init__(self, app) -> None:
+        from werkzeug.serving import make_server
+
+        self._server = make_server("127.0.0.1", 0, app.server, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(10)
+
+
+def build_store(db: Path, paths: list[Path]) -> None:
+    from analysis.pipeline import ingest_paths, score_pending
+    from analysis.scoring import Analyser
+    from analysis.store import Store
+
+    with Store(db) as store:
+        ingest_paths(store, paths, strict=False, on_error=lambda e: None)
+        score_pending(store, Analyser.load())
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """(server, upload folder) over the sample corpus: s400 captures + turkey-nato.jsonl."""
+    from dashboard.app import create_app
+
+    root = tmp_path_factory.mktemp("sample")
+    db = root / "var" / "framing.db"
+    db.parent.mkdir()
+    build_store(db, [CORPUS / "s400", CORPUS / "turkey-nato.jsonl"])
+    uploads = root / "var" / "uploads"
+    server = LiveServer(create_app(db, upload_dir=uploads))
+    yield server, uploads
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.js_errors = errors
+    yield pg
+    context.close()
+
+
+# ---------------------------------------------------------------- helpers
+
+POINT_IDS_JS = """
+() => {
+  const gd = document.querySelector('#framing-by-outlet .js-plotly-plot');
+  if (!gd || !gd.data) return null;
+  const ids = [];
+  for (const trace of gd.data) {
+    for (const c of (trace.customdata || [])) ids.push(Array.isArray(c) ? c[0] : c);
+  }
+  return ids.filter(x => x != null).map(String).sort();
+}
+"""
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    wait_for_charts(page)
+
+
+def wait_for_charts(page) -> None:
+    """Every chart holds a drawn figure with data."""
+    for cid in CHART_IDS:
+        page.wait_for_function(
+            """(id) => { const gd = document.querySelector('#' + CSS.escape(id) + ' .js-plotly-plot');
+                          return gd && gd.data && gd.data.length > 0 && gd.querySelector('.main-svg'); }""",
+            arg=cid,
+        )
+    page.wait_for_load_state("networkidle")
+
+
+def point_ids(page) -> list[str]:
+    return page.evaluate(POINT_IDS_JS)
+
+
+def wait_points_change(page, before: list[str]) -> list[str]:
+    page.wait_for_function(f"(before) => {{ const ids = ({POINT_IDS_JS})(); "
+                           "return ids && JSON.stringify(ids) !== JSON.stringify(before); }", arg=before)
+    return point_ids(page)
+
+
+def y_tick_labels(page, cid: str = "framing-by-outlet") -> list[str]:
+    """The outlet rows of a per-outlet chart, as drawn."""
+    return page.evaluate("(id) => [...document.querySelectorAll('#' + CSS.escape(id) + ' .ytick text')]"
+                         ".map(t => t.textContent)", cid)
+
+
+def choose_outlet(page, outlet: str) -> None:
+    """Dash 4's dropdown: a button opening a popover with a search box and option rows."""
+    page.click("#outlet-filter")
+    content = page.locator(".dash-dropdown-content")
+    content.wait_for(state="visible")
+    search = content.locator("input").first
+    search.fill(outlet)
+    content.get_by_role("option", name=re.compile(rf"^{re.escape(outlet)} \(\d+\)$")).click()
+    page.keyboard.press("Escape")
+
+
+def outlet_count(page, outlet: str) -> int:
+    """The article count the dropdown shows for an outlet."""
+    page.click("#outlet-filter")
+    option = page.locator(".dash-dropdown-content").get_by_role(
+        "option", name=re.compile(rf"^{re.escape(outlet)} \(\d+\)$"))
+    text = option.inner_text()
+    page.keyboard.press("Escape")
+    return int(re.search(r"\((\d+)\)", text).group(1).replace(",", ""))
+
+
+def table_titles(page) -> list[str]:
+    page.wait_for_selector(f"#article-table .ag-row .ag-cell[col-id='title']")
+    return page.locator("#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='title']").all_inner_texts()
+
+
+def read_csv(content: bytes) -> list[dict]:
+    lines = [ln for ln in content.decode("utf-8").splitlines(keepends=True) if not ln.startswith("#")]
+    return list(csv.DictReader(io.StringIO("".join(lines))))
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_page_shows_the_five_charts_table_and_footer(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/")
+    for cid in CHART_IDS:
+        assert page.locator(f"#{cid} .js-plotly-plot").count() == 1
+    assert len(y_tick_labels(page)) > 3  # one row per outlet
+    assert len(point_ids(page)) > 100  # one dot per article
+    assert len(table_titles(page)) > 0
+    assert "Analyser version" in page.inner_text("#footer")
+    assert page.locator("#empty-state").is_hidden()
+    assert page.js_errors == []
+    page.screenshot(path=os.environ.get("SCREENSHOT", "/tmp/dashboard-sample.png"), full_page=True)
+
+
+def test_filter_by_outlet_changes_charts_and_address_and_back_button(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/")
+    everything = point_ids(page)
+    n_sputnik = outlet_count(page, "Sputnik")
+
+    choose_outlet(page, "Sputnik")
+    page.wait_for_url(re.compile(r"\?outlet=Sputnik$"))
+    only = wait_points_change(page, everything)
+    assert 0 < len(only) < len(everything)
+    assert len(only) == min(n_sputnik, 300)  # one dot per article (charts draw at most 300 per outlet)
+    ticks = y_tick_labels(page)
+    assert len(ticks) == 1 and ticks[0].startswith("Sputnik"), ticks
+    page.wait_for_function("() => document.querySelector('#filter-summary').innerText.startsWith('%d of ')"
+                           % n_sputnik)
+    # the table follows the filters too
+    page.wait_for_function("""() => { const cells = [...document.querySelectorAll(
+        "#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='outlet']")];
+        return cells.length > 0 && cells.every(c => c.innerText === 'Sputnik'); }""")
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"/$"))
+    restored = wait_points_change(page, only)
+    assert restored == everything
+    assert "All outlets" in page.inner_text("#outlet-filter")
+
+
+def test_shared_link_applies_its_filters(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/?outlet=Sputnik&start=2017-01-01")
+    assert "Sputnik" in page.inner_text("#outlet-filter")
+    page.wait_for_function("() => document.querySelector('#filter-summary').innerText.includes('2017-01-01')")
+    summary = page.inner_text("#filter-summary")
+    assert "outlets: Sputnik" in summary
+    start_value = page.locator("#date-filter").input_value()  # Dash 4 puts the id on the start input
+    assert start_value == "2017-01-01"
+    ticks = y_tick_labels(page)
+    assert all(t.startswith("Sputnik") for t in ticks), ticks
+    assert page.url.endswith("?outlet=Sputnik&start=2017-01-01")
+
+
+def test_open_an_article_from_the_table_shows_shaded_sentences(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/?outlet=Sputnik")
+    first = page.locator("#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='title']").first
+    first.wait_for()
+    title = first.inner_text()
+    first.click()
+    detail = page.locator("#article-detail")
+    detail.locator(".article-text").wait_for()
+    assert detail.locator(".detail-title").inner_text() == title
+    assert "Sputnik" in detail.locator(".meta").inner_text()
+    assert detail.locator(".verdict .badge").inner_text() in ("pro-Washington", "neutral", "pro-Ankara")
+    sentences = detail.locator(".article-text .sentence")
+    assert sentences.count() > 3
+    shaded = [s for s in sentences.evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")
+              if s not in ("rgba(0, 0, 0, 0)", "transparent")]
+    assert shaded, "no sentence is shaded"
+    assert detail.locator(".breakdown table").count() >= 1
+    # the text is the article's text, not a summary
+    assert len(detail.locator(".article-text").inner_text()) > 500
+
+
+def test_click_a_point_opens_its_article(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/?outlet=Sputnik")
+    point = page.locator("#framing-by-outlet .scatterlayer .trace .points path").first
+    point.click(force=True)
+    page.locator("#article-detail .article-text").wait_for()
+    assert "Sputnik" in page.inner_text("#article-detail .meta")
+
+
+def test_export_png_and_csv_from_the_buttons(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/")
+    choose_outlet(page, "Defense World")
+    page.wait_for_url(re.compile(r"outlet=Defense\+World"))
+    page.wait_for_function("() => document.querySelector('#filter-summary').innerText.includes('Defense World')")
+    buttons = page.locator(".chart-framing-by-outlet .export-buttons")
+
+    with page.expect_download(timeout=120_000) as png_info:
+        buttons.get_by_role("button", name="PNG", exact=True).click()
+    png = Path(png_info.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png_info.value.suggested_filename.endswith(".png")
+
+    with page.expect_download() as csv_info:
+        buttons.get_by_role("button", name="CSV", exact=True).click()
+    raw = Path(csv_info.value.path()).read_bytes()
+    assert b"Defense World" in raw.split(b"\n", 3)[1] or b"Defense World" in raw[:400]  # filters written in
+    rows = read_csv(raw)
+    assert rows and {r["outlet"] for r in rows} == {"Defense World"}
+
+
+def test_upload_a_good_and_a_bad_file(sample, page):
+    server, uploads = sample
+    open_page(page, server.url + "/")
+    good = (
+        "Quiet harbour talks on the zephyrine radar deal\n\n"
+        "Officials in Ankara said on Monday that the zephyrine radar purchase would go ahead regardless of "
+        "pressure from Washington. A spokesman for the ministry argued that the country must decide its own "
+        "air defence. Diplomats in Brussels warned that the step could strain ties within the alliance. "
+        "Analysts expect further talks before the end of the year."
+    ).encode()
+    page.set_input_files("#upload input[type=file]", files=[
+        {"name": "harbour-talks.txt", "mimeType": "text/plain", "buffer": good},
+        {"name": "broken.txt", "mimeType": "text/plain", "buffer": b""},
+    ])
+    messages = page.locator("#upload-messages")
+    messages.locator("li.error").wait_for(timeout=120_000)
+    assert "broken.txt" in messages.locator("li.error").inner_text()
+    ok = messages.locator("li.ok")
+    assert "harbour-talks.txt" in ok.inner_text() and "1 article" in ok.inner_text()
+
+    page.fill("#search-filter", "zephyrine")
+    page.press("#search-filter", "Enter")
+    page.wait_for_url(re.compile(r"q=zephyrine"))
+    page.wait_for_function("() => document.querySelector('#filter-summary').innerText.startsWith('1 of ')")
+    page.wait_for_function("""() => { const cells = [...document.querySelectorAll(
+        "#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='title']")];
+        return cells.length === 1 && cells[0].innerText.includes('zephyrine'); }""")
+    assert not any(uploads.glob("upload-*/*")), "temporary upload files are removed after ingest"
+
+
+def test_upload_binary_and_hostile_name_stay_inside_the_upload_area(sample, page, tmp_path):
+    server, uploads = sample
+    open_page(page, server.url + "/")
+    text = (
+        "Notes on the kestrelwind procurement\n\n"
+        "The defence ministry confirmed the kestrelwind order. Critics in Washington called it a mistake, "
+        "while officials in Ankara described it as a sovereign choice that others should respect."
+    ).encode()
+    page.set_input_files("#upload input[type=file]", files=[
+        {"name": "../../evil.txt", "mimeType": "text/plain", "buffer": text},
+        {"name": "image.txt", "mimeType": "text/plain", "buffer": bytes(range(256)) * 40},
+    ])
+    messages = page.locator("#upload-messages")
+    messages.locator("li").nth(1).wait_for(timeout=120_000)
+    items = messages.locator("li")
+    texts = items.all_inner_texts()
+    assert any(t.startswith("evil.txt:") and "1 article" in t for t in texts), texts
+    assert any(t.startswith("image.txt:") for t in texts), texts
+    assert messages.locator("li.error").count() == 1 and "image.txt" in messages.locator("li.error").inner_text()
+    for escaped in (uploads.parent / "evil.txt", uploads.parent.parent / "evil.txt", Path.cwd() / "evil.txt"):
+        assert not escaped.exists(), f"upload escaped to {escaped}"
+
+
+def test_empty_store_shows_how_to_add_articles(browser, tmp_path):
+    from dashboard.app import create_app
+
+    server = LiveServer(create_app(tmp_path / "empty.db", upload_dir=tmp_path / "uploads"))
+    try:
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(server.url + "/")
+        page.wait_for_load_state("networkidle")
+        empty = page.locator("#empty-state")
+        empty.wait_for(state="visible")
+        assert "No articles yet" in empty.inner_text()
+        assert "--corpus" in empty.inner_text()
+        assert page.locator("#charts-section").is_hidden()
+        assert page.locator("#upload input[type=file]").count() == 1
+        page.close()
+    finally:
+        server.stop()
