@@ -95,7 +95,7 @@ def axis_bands(axis: str = "x") -> list[dict]:
 
 
 def finish(traces: list[dict], layout: dict, ctx: ChartContext, title: str, note: str = "", *,
-           height: int | None = None, bottom: int = 50) -> go.Figure:
+           height: int | None = None, bottom: int = 72, top: int = 90) -> go.Figure:
     """The figure: traces and layout (plain dicts) plus the common title, fonts, margins and the
     filters/version footnote, validated by plotly once (building trace by trace costs ~10x more).
 
@@ -115,7 +115,7 @@ def finish(traces: list[dict], layout: dict, ctx: ChartContext, title: str, note
         template=TEMPLATE,
         title=dict(text=f"<b>{escape(title)}</b>", x=0.01, xanchor="left", font=dict(size=17)),
         font=FONT,
-        margin=dict(l=10, r=20, t=90, b=bottom + foot_px, pad=2),
+        margin=dict(l=10, r=20, t=top, b=bottom + foot_px, pad=2),
         hoverlabel=dict(font=dict(size=12), align="left"),
         meta=dict(filters=ctx.filters_text, analyser_version=ctx.analyser_version, note=note),
     )

@@ -69,4 +69,4 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
         yaxis=dict(autorange="reversed", showgrid=False),
     )
     height = max(340, 190 + 34 * len(outlets))
-    return theme.finish([heat], layout, ctx, TITLE, note_of(data), height=height, bottom=50)
+    return theme.finish([heat], layout, ctx, TITLE, note_of(data), height=height)

@@ -53,4 +53,4 @@ def stacked_share_figure(data: pd.DataFrame, ctx: ChartContext, title: str, pref
         yaxis=dict(categoryorder="array", categoryarray=ticks, autorange="reversed"),
     )
     height = max(340, 190 + theme.ROW_HEIGHT * len(outlets))
-    return theme.finish(traces, layout, ctx, title, note_of(data), height=height, bottom=50)
+    return theme.finish(traces, layout, ctx, title, note_of(data), height=height)

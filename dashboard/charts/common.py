@@ -62,16 +62,13 @@ def _nan_last(value: float) -> float:
     return math.inf if pd.isna(value) else float(value)
 
 
-def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and two-sided Student-t interval; (mean, nan, nan) when fewer than two values."""
-    x = np.asarray(pd.Series(values, dtype="float64").dropna(), dtype="float64")
-    if len(x) == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if len(x) < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return mean, mean - half, mean + half
+def t_half_width(std, n, level: float = 0.95) -> np.ndarray:
+    """Half-widths of Student-t intervals for many groups at once; NaN where n < 2."""
+    n = np.asarray(n, dtype="float64")
+    std = np.asarray(std, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = stats.t.ppf(0.5 + level / 2, np.where(n >= 2, n - 1, np.nan))
+        return np.where(n >= 2, q * std / np.sqrt(n), np.nan)
 
 
 def parse_partial_date(value) -> pd.Timestamp | None:

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
-from dashboard.charts.common import (add_note, ensure_columns, note_of, outlet_order, t_interval,
+from dashboard.charts.common import (add_note, ensure_columns, note_of, outlet_order, t_half_width,
                                      top_outlets)
 from dashboard.charts.context import ChartContext
 
@@ -34,12 +34,11 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     rows["framing"] = rows["framing"].astype("float64")
     if rows.empty:
         return add_note(pd.DataFrame(columns=COLUMNS), note)
-    summary = {}
-    for outlet, group in rows.groupby("outlet", sort=False, observed=True):
-        mean, low, high = t_interval(group["framing"])
-        summary[outlet] = (len(group), mean, low, high)
-    stats = pd.DataFrame.from_dict(summary, orient="index",
-                                   columns=["outlet_n", "outlet_mean", "outlet_ci_low", "outlet_ci_high"])
+    g = rows.groupby("outlet", sort=False, observed=True)["framing"]
+    stats = g.agg(outlet_n="count", outlet_mean="mean")
+    half = t_half_width(g.std(ddof=1).to_numpy(), stats["outlet_n"].to_numpy())
+    stats["outlet_ci_low"] = stats["outlet_mean"] - half
+    stats["outlet_ci_high"] = stats["outlet_mean"] + half
     rows = rows.join(stats, on="outlet")
     # Large outlets: plot a stable sample of dots (by article-id hash) so the page stays fast.
     rank = pd.Series(_hash_unit(rows["id"]), index=rows.index).groupby(rows["outlet"], observed=True).rank(method="first")
@@ -113,4 +112,4 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), hovermode="closest",
     )
     height = max(360, 170 + theme.ROW_HEIGHT * len(order))
-    return theme.finish(traces, layout, ctx, TITLE, note_of(data), height=height, bottom=50)
+    return theme.finish(traces, layout, ctx, TITLE, note_of(data), height=height)

@@ -71,11 +71,13 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     names = list(dict.fromkeys(data["outlet"]))
     colours = theme.category_colours([n for n in names if n != OTHER])
     colours[OTHER] = theme.OTHER_COLOUR
-    biggest = max(int(data["n"].max()), 1)
+    # Marker size compares outlets; the pooled rest would dwarf them, so it is sized on its own.
+    own = data.loc[data["outlet"] != OTHER, "n"]
+    biggest = max(int(own.max()) if len(own) else 1, 1)
     traces, shapes, notes = [], theme.axis_bands("y"), []
-    for name in names:
+    for name in sorted(names, key=lambda n: n != OTHER):  # pooled line first, i.e. underneath
         part = data[data["outlet"] == name]
-        sizes = [6 + 16 * (n / biggest) ** 0.5 for n in part["n"]]
+        sizes = [5.0] * len(part) if name == OTHER else [6 + 16 * min(n / biggest, 1) ** 0.5 for n in part["n"]]
         traces.append(dict(
             type="scatter", x=months.loc[part.index].dt.strftime("%Y-%m-%d").tolist(),
             y=part["mean_framing"].to_numpy(dtype="float64"), mode="lines+markers", name=theme.escape(name),
@@ -85,12 +87,16 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
             hovertemplate=(f"<b>{theme.escape(name)}</b><br>%{{x|%B %Y}}<br>"
                            "mean framing %{y:+.2f}<br>n = %{customdata}<extra></extra>"),
         ))
+    level, previous = 0, None
     for ts, label in _events_in(ctx, months.min(), months.max()):
+        # Events close together get their labels at alternating heights so they stay readable.
+        level = (level + 1) % 3 if previous is not None and (ts - previous).days < 120 else 0
+        previous = ts
         short = label if len(label) <= EVENT_LABEL else label[:EVENT_LABEL - 1] + "…"
         day = ts.strftime("%Y-%m-%d")
         shapes.append(dict(type="line", xref="x", yref="paper", x0=day, x1=day, y0=0, y1=1,
                            line=dict(color="#444444", width=1, dash="dot"), name=f"event: {label}"))
-        notes.append(dict(x=day, y=0.99, xref="x", yref="paper", text=theme.escape(short),
+        notes.append(dict(x=day, y=0.99 - 0.33 * level, xref="x", yref="paper", text=theme.escape(short),
                           hovertext=theme.escape(f"{ts:%d %b %Y}: {label}"), showarrow=False,
                           textangle=-90, xanchor="right", yanchor="top", xshift=-1,
                           font=dict(size=10, color="#333333"), name="event"))
@@ -101,4 +107,4 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
         xaxis=dict(title=dict(text="month of publication"), showgrid=False, type="date"),
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), hovermode="closest",
     )
-    return theme.finish(traces, layout, ctx, TITLE, note_of(data), height=520, bottom=50)
+    return theme.finish(traces, layout, ctx, TITLE, note_of(data), height=540, top=120)
