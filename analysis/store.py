@@ -9,6 +9,7 @@ Readers (dashboard workers) and one writer can use the file at the same time.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -55,7 +56,13 @@ CREATE TABLE IF NOT EXISTS scores (
     payload TEXT NOT NULL,  -- the whole ArticleScore as JSON
     PRIMARY KEY (content_hash, analyser_version)
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0);
 """
+_BUMP = "UPDATE meta SET value = value + 1 WHERE key = 'generation'"
 
 ARTICLE_COLUMNS = ("id", "outlet", "title", "text", "url", "date", "date_precision", "byline", "source", "content_hash")
 # What decides "unchanged" on re-ingest: everything but the text itself, which the hash covers.
@@ -185,7 +192,14 @@ class Store:
             if conn is not None:
                 conn.close()
             raise FramingError(f"{self.path} is not a usable framing store ({exc}); refusing to touch it") from exc
-        if app_id != APPLICATION_ID or version > SCHEMA_VERSION or not {"articles", "scores"} <= names:
+        if app_id == APPLICATION_ID and {"articles", "scores"} <= names and "meta" not in names:
+            # Stores made before the write counter existed get it on first open.
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0)")
+            conn.execute("COMMIT")
+            names.add("meta")
+        if app_id != APPLICATION_ID or version > SCHEMA_VERSION or not {"articles", "scores", "meta"} <= names:
             conn.close()
             raise FramingError(f"{self.path} is not a usable framing store (unexpected contents); refusing to touch it")
         conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
@@ -313,6 +327,8 @@ class Store:
                 if updates:
                     sets = ", ".join(f"{c} = ?" for c in ARTICLE_COLUMNS[1:])
                     conn.executemany(f"UPDATE articles SET {sets}, ingested_at = ? WHERE id = ?", updates)
+                if inserts or updates:
+                    conn.execute(_BUMP)
             except sqlite3.DatabaseError as exc:
                 raise FramingError(f"store {self.path}: cannot write articles ({exc})") from exc
         return report
@@ -411,6 +427,7 @@ class Store:
                     " n_sentences, flat, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
+                self.conn.execute(_BUMP)
             except sqlite3.DatabaseError as exc:
                 raise FramingError(f"store {self.path}: cannot write scores ({exc})") from exc
         return len(rows)
@@ -434,49 +451,123 @@ class Store:
             out.update({h: ArticleScore.from_dict(json.loads(p)) for h, p in rows})
         return out
 
-    def scored_frame(self, version: str):
+    def generation(self) -> int:
+        """A counter that every write to articles or scores increases."""
+        return int(self._query("SELECT value FROM meta WHERE key = 'generation'")[0][0])
+
+    def _frame_cache(self, version: str, generation: int) -> Path:
+        key = hashlib.sha1(version.encode("utf-8")).hexdigest()[:16]
+        return self.path.parent / f".{self.path.name}.frames" / f"{key}-{generation}.arrow"
+
+    def scored_frame(self, version: str, cache: bool = True):
         """One row per scored article (see the Store contract): article fields, `date_start`,
-        framing, label, confidence, n_sentences and flat `frame:`, `voice:`, `sent:` columns."""
+        framing, label, confidence, n_sentences and flat `frame:`, `voice:`, `sent:` columns.
+
+        Building it means reading every article's text out of SQLite; the result is therefore
+        kept as an Arrow file beside the store, keyed by analyser version and the store's write
+        generation, and memory-mapped on later calls (by any process) until the next write."""
+        with self._lock:
+            conn = self.conn
+            own = self._depth == 0  # inside a caller's write transaction there is one already
+            if own:
+                self._execute(conn, "BEGIN")  # one snapshot for the generation and the rows
+            try:
+                generation = int(self._execute(conn, "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+                path = self._frame_cache(version, generation)
+                if cache:
+                    frame = _read_frame(path)
+                    if frame is not None:
+                        return frame
+                frame = self._build_frame(version)
+            finally:
+                if own:
+                    conn.execute("COMMIT")
+        if cache and len(frame):
+            _write_frame(frame, path)
+        return frame
+
+    def _build_frame(self, version: str):
         import numpy as np
         import pandas as pd
 
-        rows = self._query(
+        # Scores drive the join (scan scores, look articles up by hash) and sorting happens in
+        # pandas: an ORDER BY here would make SQLite sort every article's full text.
+        rows = self._execute(
+            self.conn,
             "SELECT a.id, a.outlet, a.title, a.url, a.date, a.date_precision, a.text,"
             " s.framing, s.label, s.confidence, s.n_sentences, s.flat"
-            " FROM articles a JOIN scores s ON s.content_hash = a.content_hash AND s.analyser_version = ?"
-            " ORDER BY a.id",
+            " FROM scores s JOIN articles a ON a.content_hash = s.content_hash"
+            " WHERE s.analyser_version = ?",
             (version,),
-        )
-        base_cols = ["id", "outlet", "title", "url", "date", "date_precision", "text", "framing", "label", "confidence", "n_sentences"]
+        ).fetchall()
+        text_cols = ["id", "outlet", "title", "url", "date", "date_precision", "text"]
         if not rows:
-            frame = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("framing", "confidence") else "object") for c in base_cols})
-            frame["n_sentences"] = frame["n_sentences"].astype("int64")
+            frame = pd.DataFrame({c: pd.Series(dtype="object") for c in text_cols})
             frame.insert(6, "date_start", pd.Series(dtype="datetime64[ns]"))
+            frame["framing"] = pd.Series(dtype="float64")
+            frame["label"] = pd.Series(dtype="object")
+            frame["confidence"] = pd.Series(dtype="float64")
+            frame["n_sentences"] = pd.Series(dtype="int64")
             return frame
         columns = list(zip(*rows))
-        frame = pd.DataFrame({c: columns[i] for i, c in enumerate(base_cols)})
-        frame["framing"] = frame["framing"].astype("float64")
-        frame["confidence"] = frame["confidence"].astype("float64")
-        frame["n_sentences"] = frame["n_sentences"].astype("int64")
-        frame.insert(6, "date_start", date_start(frame["date"], frame["date_precision"]))
-        flats = [json.loads(f) for f in columns[-1]]
+        del rows
+        data = {c: np.array(columns[i], dtype=object) for i, c in enumerate(text_cols)}
+        data["framing"] = np.array(columns[7], dtype="float64")
+        data["label"] = np.array(columns[8], dtype=object)
+        data["confidence"] = np.array(columns[9], dtype="float64")
+        data["n_sentences"] = np.array(columns[10], dtype="int64")
+        # One JSON document instead of one json.loads per row.
+        flats = json.loads("[" + ",".join(columns[11]) + "]")
+        del columns
+        order = np.argsort(data["id"], kind="stable")
         keys = sorted({k for f in flats for k in f})
-        extra = {}
         for key in keys:
             fill = np.nan if key.startswith("sent:") else 0.0  # no mention -> no polarity; no frame -> 0
-            extra[key] = np.fromiter((f.get(key, fill) for f in flats), dtype="float64", count=len(flats))
-        if extra:
-            frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+            data[key] = np.fromiter((f.get(key, fill) for f in flats), dtype="float64", count=len(flats))
+        frame = pd.DataFrame({k: v[order] for k, v in data.items()}, copy=False)
+        frame.insert(6, "date_start", date_start(frame["date"].to_numpy(), frame["date_precision"].to_numpy()))
         return frame
 
 
+def _read_frame(path: Path):
+    try:
+        import pyarrow as pa
+
+        # Memory-mapped: the columns point into the file, nothing is copied or parsed.
+        table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+        return table.to_pandas()
+    except (OSError, ValueError, ImportError):  # no cache yet, or an unreadable one: rebuild
+        return None
+    except Exception:  # pyarrow.ArrowInvalid on a truncated file
+        return None
+
+
+def _write_frame(frame, path: Path) -> None:
+    """Best effort: a read-only folder or a full disk only costs speed."""
+    try:
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh, pa.ipc.new_file(fh, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(tmp, path)  # atomic: readers see the old file or the whole new one
+        prefix = path.name.split("-", 1)[0] + "-"
+        for old in path.parent.glob(prefix + "*.arrow"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except Exception:
+        try:
+            os.unlink(tmp)
+        except Exception:
+            pass
+
+
 def date_start(dates, precisions):
-    """First day of each (possibly partial) ISO date as a Timestamp; NaT when unknown."""
+    """First day of each (possibly partial) ISO date as a Timestamp array; NaT when unknown."""
     import pandas as pd
 
-    d = pd.Series(dates, dtype="object")
-    p = pd.Series(precisions, dtype="object", index=d.index)
-    full = d.where(p != "year", d.astype(str) + "-01-01")
-    full = full.where(p != "month", d.astype(str) + "-01")
-    full = full.where(p.isin(["day", "month", "year"]) & d.notna(), None)
-    return pd.to_datetime(full, format="%Y-%m-%d", errors="coerce")
+    suffix = {"day": "", "month": "-01", "year": "-01-01"}
+    full = [d + suffix[p] if d and p in suffix else None for d, p in zip(dates, precisions)]
+    return pd.to_datetime(pd.Series(full, dtype="object"), format="%Y-%m-%d", errors="coerce").to_numpy()

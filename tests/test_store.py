@@ -210,6 +210,26 @@ def test_scored_frame(tmp_db):
     assert len(empty) == 0 and "date_start" in empty.columns and "framing" in empty.columns
 
 
+def test_scored_frame_cache_follows_every_write(tmp_db):
+    with Store(tmp_db) as store:
+        arts = [art(i, date="2020-01-0%d" % (i + 1), date_precision="day") for i in range(3)]
+        store.add_articles(arts)
+        store.save_scores([score(arts[0]), score(arts[1])])
+        first = store.scored_frame("v1")
+        cached = store.scored_frame("v1")
+        pd.testing.assert_frame_equal(cached, store.scored_frame("v1", cache=False), check_dtype=False)
+        assert list(cached["id"]) == ["a0", "a1"]
+        assert len(list(tmp_db.parent.glob(".*.frames/*.arrow"))) == 1
+        store.save_scores([score(arts[2], framing=-0.75)])
+        assert list(store.scored_frame("v1")["framing"]) == [0.25, 0.25, -0.75]
+        store.add_articles([art(0, text="A corrected text. Different now.")])  # new hash: no score yet
+        assert list(store.scored_frame("v1")["id"]) == ["a1", "a2"]
+        with Store(tmp_db) as other:  # another process/connection sees the same
+            assert list(other.scored_frame("v1")["id"]) == ["a1", "a2"]
+    assert len(first) == 2
+    assert len(list(tmp_db.parent.glob(".*.frames/*.arrow"))) == 1  # old generations are removed
+
+
 def test_reader_never_sees_a_half_written_batch(tmp_db):
     writer = Store(tmp_db)
     reader = Store(tmp_db)
