@@ -18,7 +18,7 @@ from analysis.sentiment import actor_sentiment
 from analysis.voices import ATTRIBUTED, OWN, QUOTE, Voice, sentence_voices, voice_shares
 
 # Bump when the formula or any constant below changes: cached scores are keyed by it.
-ANALYSER_CODE_VERSION = "1.0.0"
+ANALYSER_CODE_VERSION = "1.1.0"
 
 VOICE_WEIGHT = {OWN: 1.0, ATTRIBUTED: 0.6, QUOTE: 0.35}
 PARTISAN_DISCOUNT = 0.5  # a camp speaking for its own side is expected, so it says little
@@ -32,6 +32,7 @@ CLF_MIN_PROB = 0.65  # the classifier counts when P(one side) reaches this
 NEUTRAL_DILUTION = 0.25  # sentences without evidence still weigh this much in the mean
 PRIOR_WEIGHT = 2.0  # pseudo-weight of neutral evidence: a single term cannot make an article extreme
 VOICE_BALANCE_WEIGHT = 0.06
+OFF_TOPIC_FACTOR = 0.35  # articles that never touch the story's core are scored on it only faintly
 DEAD_ZONE = 0.03
 GAIN = 3.0
 LABEL_THRESHOLD = 0.2
@@ -235,8 +236,9 @@ class Analyser:
 
         shares = voice_shares(p.voices, [len(s.text) for s in p.sentences])
         balance = sum(share * sides.get(c, 0.0) for c, share in shares.items())
-        content = num / denom
-        raw = content + VOICE_BALANCE_WEIGHT * balance
+        relevance = 1.0 if p.on_topic else OFF_TOPIC_FACTOR
+        content = relevance * num / denom
+        raw = content + relevance * VOICE_BALANCE_WEIGHT * balance
         framing = round(squash(raw), 4)
         label = label_of(framing)
         amount = 1.0 - math.exp(-mass / 1.5)
@@ -250,15 +252,16 @@ class Analyser:
         evidence.sort(key=lambda e: (-abs(e.contribution), e.index))
         sentiment, subjectivity = actor_sentiment(lex, [s.text for s in p.sentences], p.scans)
         components = {
-            "lexicon": lex_num / denom,
-            "classifier": clf_num / denom,
-            "own_voice": by_voice[OWN] / denom,
-            "attributed": by_voice[ATTRIBUTED] / denom,
-            "quoted": by_voice[QUOTE] / denom,
-            "title_lead": top / denom,
-            "last_word": last_extra / denom,
+            "lexicon": lex_num * relevance / denom,
+            "classifier": clf_num * relevance / denom,
+            "own_voice": by_voice[OWN] * relevance / denom,
+            "attributed": by_voice[ATTRIBUTED] * relevance / denom,
+            "quoted": by_voice[QUOTE] * relevance / denom,
+            "title_lead": top * relevance / denom,
+            "last_word": last_extra * relevance / denom,
             "content": content,
-            "voice_balance": VOICE_BALANCE_WEIGHT * balance,
+            "voice_balance": relevance * VOICE_BALANCE_WEIGHT * balance,
+            "relevance": relevance,
             "raw": raw,
             "weight": denom,
             "evidence_mass": mass,

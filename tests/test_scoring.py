@@ -97,6 +97,15 @@ def test_negation_flips_the_article():
     assert lex_only.score(threat).framing < 0 < lex_only.score(nothreat).framing
 
 
+def test_articles_off_the_story_are_damped(analyser):
+    body = "Critics call the sanctions bullying and a double standard against a loyal ally."
+    on = Article("t1", "X", "Turkey and the S-400", body)
+    off = Article("t2", "X", "Turkey and the steel tariffs", body)
+    s_on, s_off = analyser.score(on), analyser.score(off)
+    assert s_on.framing > s_off.framing > 0
+    assert s_on.components["relevance"] == 1 and s_off.components["relevance"] < 1
+
+
 def test_title_weighs_more_than_the_tail(analyser):
     filler = " ".join(f"Paragraph {i} describes the weather in the capital today." for i in range(8))
     top = Article("p1", "X", "Sanctions on Turkey are bullying", filler)
