@@ -285,6 +285,7 @@ def handle_upload(cfg: Config, contents, filenames) -> tuple[list[tuple[str, str
     try:
         analyser = get_analyser(cfg.lexicon_path)
         used: set[str] = set()
+        new_ids: list[str] = []
         with open_store(cfg.db_path) as store:
             for shown, data in accepted:
                 name = shown
@@ -308,9 +309,9 @@ def handle_upload(cfg: Config, contents, filenames) -> tuple[list[tuple[str, str
                 added = _count(report, "added")
                 updated = _count(report, "updated")
                 unchanged = _count(report, "unchanged")
-                errors += list(getattr(report, "errors", []) or [])
                 if added or updated:
                     changed = True
+                    new_ids += list(getattr(report, "ids", []) or [])
                 if errors and not (added or updated or unchanged):
                     messages.append((shown, _error_text(errors[0], folder), False))
                 else:
@@ -323,7 +324,7 @@ def handle_upload(cfg: Config, contents, filenames) -> tuple[list[tuple[str, str
                         text += f"; {len(errors)} problem(s), first: {_error_text(errors[0], folder)}"
                     messages.append((shown, text, True))
             if changed:
-                score_pending(store, analyser)
+                score_pending(store, analyser, ids=new_ids or None)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return messages, changed
