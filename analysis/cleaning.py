@@ -337,7 +337,7 @@ def clean(raw: str, title: str | None = None, phrases: Phrases | None = None) ->
     unknown, the headline at the top of the page is taken out of the body and returned."""
     phrases = phrases or load_phrases()
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-    lines = _unwrap([normalise_line(x) for x in raw.split("\n")])
+    lines = _unwrap([normalise_line(x) if x else "" for x in raw.split("\n")])
     items = [x for x in lines if x]
     kinds = [classify(x, phrases) for x in items]
     result = Cleaned(text="")

@@ -53,10 +53,13 @@ def _time_scored_frame(store: Store) -> float:
     import pandas  # noqa: F401 - imported before the clock starts: a server has it loaded already
 
     t0 = time.perf_counter()
-    frame = store.scored_frame(version)
-    elapsed = time.perf_counter() - t0
-    assert len(frame) == store.count()
-    return elapsed
+    frame = store.scored_frame(version)  # first read after a write: built from SQLite
+    built = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    again = store.scored_frame(version)  # every later read until the next write: the Arrow cache
+    cached = time.perf_counter() - t0
+    assert len(frame) == len(again) == store.count()
+    return built, cached
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         db_mb = sum(f.stat().st_size for f in Path(tmp).glob("bench.db*")) / 1e6
 
     n = len(report.ids)
+    for problem in errors[:5]:
+        print(f"  e.g. {problem}", file=sys.stderr)
     print(f"file            {args.path.name}{f' (first {args.limit} lines)' if args.limit else ''}")
     print(f"articles        {n} read, {stored} stored, {len(report.errors)} problems, {len(report.warnings)} warnings")
     print(f"wall time       {wall:.1f} s")
@@ -110,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peak memory     {ingest_peak:.0f} MB RSS during ingest (before ingest {rss_before:.0f} MB)")
     print(f"store size      {db_mb:.0f} MB")
     if frame_s is not None:
-        print(f"scored_frame    {frame_s:.2f} s for {stored} articles (stand-in scores; page-ready goal < 1.5 s)")
+        print(f"scored_frame    {frame_s[0]:.2f} s first read after a write, {frame_s[1]:.3f} s cached"
+              f" ({stored} articles, stand-in scores; goal < 1.5 s)")
     if not args.limit and args.path == DEFAULT:
         print(f"goal            whole file < 60 s: {'met' if wall < 60 else 'NOT met'}")
     return 0
