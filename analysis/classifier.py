@@ -1,0 +1,277 @@
+"""Sentence classifier: pro-Washington / neutral / pro-Ankara, trained from analysis/data/sentences.csv.
+
+The training data is hand-written by this project (see the CSV). The model is rebuilt
+deterministically from it and cached under var/models/; no pickle is ever committed.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import FramingError
+
+CLASSES = ("pro-Washington", "neutral", "pro-Ankara")
+DATA_PATH = Path(__file__).resolve().parent / "data" / "sentences.csv"
+DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicons" / "s400.yaml"
+MODEL_DIR = Path("var/models")
+REQUIRED_COLUMNS = ("id", "label", "frame", "kind", "text")
+# Bump when the model definition changes: it is part of data_version(), so cached models
+# and cached article scores are invalidated together.
+MODEL_SPEC = "lr-word12-char25-lex/1"
+RANDOM_STATE = 0
+
+
+# ---------------------------------------------------------------- training data
+
+def data_version(path: Path | str | None = None) -> str:
+    """Short hash of the training data (and the model spec), e.g. 'a1b2c3d4e5f6'."""
+    p = Path(path) if path else DATA_PATH
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise FramingError(f"{p}: cannot read training data ({exc.strerror or exc})") from None
+    return hashlib.sha256(MODEL_SPEC.encode() + b"\0" + raw).hexdigest()[:12]
+
+
+def load_training_data(path: Path | str | None = None) -> pd.DataFrame:
+    """Read and validate the labelled sentences; raise FramingError naming the bad row or field."""
+    p = Path(path) if path else DATA_PATH
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise FramingError(f"{p}: training data not found") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FramingError(f"{p}: not a readable CSV ({reason})") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise FramingError(f"{p}: missing column(s) {', '.join(missing)}")
+    if df.empty:
+        raise FramingError(f"{p}: no rows")
+    for col in ("id", "label", "frame", "text"):
+        empty = df.index[df[col].str.strip() == ""]
+        if len(empty):
+            # +2: header line, 1-based line numbers
+            raise FramingError(f"{p}:{empty[0] + 2}: empty '{col}'")
+    bad = df.index[~df["label"].isin(CLASSES)]
+    if len(bad):
+        i = bad[0]
+        raise FramingError(f"{p}:{i + 2}: label {df.at[i, 'label']!r} is not one of {', '.join(CLASSES)}")
+    dup = df.index[df["id"].duplicated()]
+    if len(dup):
+        raise FramingError(f"{p}:{dup[0] + 2}: duplicate id {df.at[dup[0], 'id']!r}")
+    df["text"] = df["text"].str.strip()
+    if "group" not in df.columns or (df["group"].str.strip() == "").any():
+        # Without explicit groups every sentence is its own group.
+        groups = df["group"] if "group" in df.columns else pd.Series([""] * len(df))
+        df["group"] = [g if g.strip() else i for g, i in zip(groups, df["id"])]
+    return df
+
+
+# ---------------------------------------------------------------- lexicon features
+
+def _lexicon_module():
+    try:
+        from analysis import lexicon as mod  # written by another part of the project
+    except ImportError:
+        return None
+    return mod if hasattr(mod, "Lexicon") else None
+
+
+def resolve_lexicon(lexicon=None):
+    """Return a Lexicon object for a path, a Lexicon, or None (default file); None if unavailable."""
+    if lexicon is not None and not isinstance(lexicon, (str, Path)):
+        return lexicon
+    mod = _lexicon_module()
+    if mod is None:
+        if lexicon is not None:
+            raise FramingError(f"{lexicon}: lexicon support (analysis.lexicon) is not available")
+        return None
+    path = Path(lexicon) if lexicon is not None else DEFAULT_LEXICON
+    if lexicon is None and not path.exists():
+        return None
+    return mod.Lexicon.load(path)
+
+
+def lexicon_tag(lex) -> str:
+    """Stable short name of a lexicon for cache keys ('none' without one)."""
+    if lex is None:
+        return "none"
+    raw = f"{getattr(lex, 'story', '?')}-{getattr(lex, 'version', '?')}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", raw)
+
+
+from sklearn.base import BaseEstimator, TransformerMixin  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+
+class LexiconFeatures(TransformerMixin, BaseEstimator):
+    """Dense features from `Lexicon.match`: signed weight sums, negation/hedge counts, per-frame net weight."""
+
+    def __init__(self, lexicon=None, scale=1.0):
+        self.lexicon = lexicon
+        self.scale = scale
+
+    def fit(self, X, y=None):
+        if self.lexicon is None:
+            raise ValueError("LexiconFeatures needs a lexicon")
+        self.frames_ = sorted(getattr(self.lexicon, "frames", {}) or {})
+        self.feature_names_ = ["lex_pos", "lex_neg", "lex_net", "lex_n", "lex_negated", "lex_hedged"] + [
+            f"lex_frame:{f}" for f in self.frames_
+        ]
+        self.n_features_out_ = len(self.feature_names_)
+        return self
+
+    def transform(self, X):
+        index = {f: i for i, f in enumerate(self.frames_)}
+        out = np.zeros((len(X), self.n_features_out_), dtype=float)
+        for row, sentence in enumerate(X):
+            for m in self.lexicon.match(sentence):
+                w = float(m.weight)
+                if w > 0:
+                    out[row, 0] += w
+                elif w < 0:
+                    out[row, 1] -= w
+                out[row, 2] += w
+                out[row, 3] += 1
+                out[row, 4] += bool(m.negated)
+                out[row, 5] += bool(m.hedged)
+                j = index.get(m.frame)
+                if j is not None:
+                    out[row, 6 + j] += w
+        # Squash: a sentence with many matches should not dominate the TF-IDF features.
+        return self.scale * np.tanh(out)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self.feature_names_, dtype=object)
+
+
+# ---------------------------------------------------------------- model
+
+def build_pipeline(lexicon=None):
+    """The unfitted model: TF-IDF word 1-2-grams + char_wb 2-5-grams (+ lexicon features) -> LogisticRegression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    parts = [
+        ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True, strip_accents="unicode")),
+        (
+            "char",
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, strip_accents="unicode"),
+        ),
+    ]
+    if lexicon is not None:
+        parts.append(("lex", LexiconFeatures(lexicon, scale=0.5)))
+    return Pipeline(
+        [
+            ("features", FeatureUnion(parts)),
+            (
+                "clf",
+                OrderedLogisticRegression(C=3.0, class_weight="balanced", max_iter=5000, random_state=RANDOM_STATE),
+            ),
+        ]
+    )
+
+
+class OrderedLogisticRegression(LogisticRegression):
+    """LogisticRegression whose classes_ (and so predict_proba columns) follow CLASSES, not alphabetical order."""
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight=sample_weight)
+        found = list(self.classes_)
+        if sorted(found) != sorted(CLASSES):
+            raise FramingError(f"training data must hold exactly the labels {', '.join(CLASSES)}; got {', '.join(found)}")
+        # Multinomial model: permuting the rows of coef_/intercept_ permutes the softmax columns.
+        order = [found.index(c) for c in CLASSES]
+        self.coef_ = self.coef_[order]
+        self.intercept_ = self.intercept_[order]
+        self.classes_ = np.asarray(CLASSES, dtype=object)
+        return self
+
+
+def train(lexicon=None, path: Path | str | None = None):
+    """Fit the Pipeline on the training data, deterministically; predict_proba columns follow CLASSES."""
+    lex = resolve_lexicon(lexicon)
+    df = load_training_data(path)
+    model = build_pipeline(lex)
+    model.fit(df["text"].tolist(), df["label"].tolist())
+    return model
+
+
+def model_path(lexicon=None) -> Path:
+    """Where the cached model for this data, lexicon and scikit-learn version lives."""
+    import sklearn
+
+    lex = resolve_lexicon(lexicon)
+    return MODEL_DIR / f"{data_version()}-{lexicon_tag(lex)}-sklearn{sklearn.__version__}.joblib"
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path_str: str, lexicon_key):
+    import joblib
+
+    path = Path(path_str)
+    lexicon = lexicon_key[1]
+    if path.exists():
+        try:
+            return joblib.load(path)
+        except Exception as exc:  # a truncated or foreign file: rebuild rather than fail
+            print(f"warning: {path}: unreadable cached model ({type(exc).__name__}), rebuilding", file=sys.stderr)
+    model = train(lexicon)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    joblib.dump(model, tmp)
+    tmp.replace(path)  # atomic: a concurrent reader never sees half a file
+    return model
+
+
+class _Key(tuple):
+    """(tag, lexicon) hashed and compared by tag only, so lru_cache works with unhashable lexicons."""
+
+    def __hash__(self):
+        return hash(self[0])
+
+    def __eq__(self, other):
+        return isinstance(other, tuple) and self[0] == other[0]
+
+
+def load_model(lexicon=None):
+    """The fitted Pipeline, loaded from var/models/ or trained (and cached) when missing."""
+    lex = resolve_lexicon(lexicon)
+    path = model_path(lex)
+    return _load_cached(str(path.resolve()), _Key((lexicon_tag(lex), lex)))
+
+
+def run_train(lexicon=None) -> int:
+    """`python -m analysis train`: rebuild the model from the training data and cache it."""
+    import joblib
+
+    lex = resolve_lexicon(lexicon)
+    df = load_training_data()
+    started = time.perf_counter()
+    model = train(lex)
+    path = model_path(lex)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    joblib.dump(model, tmp)
+    tmp.replace(path)
+    _load_cached.cache_clear()
+    counts = df["label"].value_counts()
+    n_features = sum(
+        len(t.vocabulary_) if hasattr(t, "vocabulary_") else t.n_features_out_
+        for _, t in model.named_steps["features"].transformer_list
+    )
+    print(f"trained sentence classifier in {time.perf_counter() - started:.1f}s")
+    print(f"  data      {DATA_PATH.name}: {len(df)} sentences, {df['group'].nunique()} groups, version {data_version()}")
+    print("  labels    " + ", ".join(f"{c} {int(counts.get(c, 0))}" for c in CLASSES))
+    print(f"  lexicon   {lexicon_tag(lex) if lex is not None else 'none (analysis.lexicon not available)'}")
+    print(f"  features  {n_features} ({', '.join(n for n, _ in model.named_steps['features'].transformer_list)})")
+    print(f"  model     {path}")
+    return 0
