@@ -83,17 +83,67 @@ def _score_part(analyser, part: list[Article]) -> list[ArticleScore]:
     return analyser.score_many(part)
 
 
+# Evaluated on each worker (a string, so it travels without needing `analysis` there): a hash of
+# the worker's `analysis` code, or None when it cannot import the package.
+_CODE_PROBE = (
+    "(lambda u, h, p: None if u.find_spec('analysis') is None else h.sha256(b''.join("
+    "f.read_bytes() for f in sorted(p.Path(u.find_spec('analysis').origin).parent.glob('*.py'))"
+    ")).hexdigest())(__import__('importlib.util').util, __import__('hashlib'), __import__('pathlib'))"
+)
+
+
+def check_workers(client, where: str) -> None:
+    """Refuse a cluster whose workers cannot import this `analysis` code, or run another version
+    of it: their scores would differ from this machine's (or the tasks would fail one by one)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        # The scheduler unpickles the task graph, so it needs the code as much as the workers.
+        on_scheduler = client.run_on_scheduler(eval, _CODE_PROBE)
+        found = client.run(eval, _CODE_PROBE)
+    except (OSError, TimeoutError) as exc:
+        raise FramingError(f"lost the Dask scheduler at {where}: {exc}") from None
+    ours = eval(_CODE_PROBE)
+    if on_scheduler is None:
+        raise FramingError(
+            f"the Dask scheduler at {where} cannot import the analysis package; start it from the project "
+            f"folder: cd {root} && PYTHONPATH=. dask scheduler"
+        )
+    if not found:
+        raise FramingError(f"the Dask scheduler at {where} has no workers; start some with `dask worker {where}`")
+    missing = sorted(w for w, h in found.items() if h is None)
+    if missing:
+        raise FramingError(
+            f"{len(missing)} Dask worker(s) at {where} cannot import the analysis package; start them from "
+            f"the project folder: cd {root} && PYTHONPATH=. dask worker {where}"
+        )
+    other = sorted(w for w, h in found.items() if h != ours)
+    if other or on_scheduler != ours:
+        raise FramingError(
+            f"the Dask cluster at {where} runs a different version of the analysis code; "
+            f"restart its scheduler and workers from this checkout ({root})"
+        )
+
+
 def score_on(client, analyser, articles: Sequence[Article]) -> list[ArticleScore]:
     """Score `articles` with an existing client; results in input order."""
     articles = list(articles)
     if not articles:
         return []
+    where = getattr(client.scheduler, "address", None) or "the Dask scheduler"
+    check_workers(client, where)
     n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
     parts = partitions(articles, partition_size(len(articles), n_workers))
-    # One copy of the analyser (lexicon + fitted model) per worker instead of one per task.
-    remote = client.scatter(analyser, broadcast=True, hash=False)
-    futures = client.map(_score_part, [remote] * len(parts), parts, pure=False)
-    results = client.gather(futures)
+    from distributed import KilledWorker
+
+    try:
+        # One copy of the analyser (lexicon + fitted model) per worker instead of one per task.
+        remote = client.scatter(analyser, broadcast=True, hash=False)
+        futures = client.map(_score_part, [remote] * len(parts), parts, pure=False)
+        results = client.gather(futures)
+    except KilledWorker as exc:
+        raise FramingError(f"a Dask worker at {where} died while scoring (out of memory?): {exc}") from None
+    except (OSError, TimeoutError) as exc:
+        raise FramingError(f"lost the Dask scheduler at {where} while scoring: {exc}") from None
     out: list[ArticleScore] = []
     for part, scored in zip(parts, results):
         if len(scored) != len(part):
@@ -207,6 +257,7 @@ def score_parquet(in_dir: Path, out_dir: Path, analyser, scheduler: str) -> int:
         raise FramingError(f"{out_dir}: folder holds files other than Parquet parts; choose an empty or new folder")
     meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _SCORE_META.items()})
     with dask_client(scheduler) as client:
+        check_workers(client, scheduler)
         remote = client.scatter(analyser, broadcast=True, hash=False)
         scored = ddf.map_partitions(_score_frame, remote, meta=meta)
         out_dir.mkdir(parents=True, exist_ok=True)

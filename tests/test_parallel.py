@@ -55,7 +55,7 @@ def _made_up_articles(n: int) -> list[Article]:
     return [Article(id=f"a{i}", outlet=f"Outlet {i % 7}", title=f"Title {i}", text=f"Body {i}. " * (i % 5 + 1)) for i in range(n)]
 
 
-def _real_articles(limit: int = 300) -> list[Article]:
+def _real_articles(limit: int = 200) -> list[Article]:
     if not TURKEY_NATO.exists():
         pytest.skip(f"{TURKEY_NATO} not available")
     from analysis.corpus import read_paths
@@ -124,10 +124,14 @@ def _cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 def test_cli_scheduler_output_equals_single_process(cluster_address, tmp_path):
     if not TURKEY_NATO.exists():
         pytest.skip(f"{TURKEY_NATO} not available")
-    single = _cli("score", str(TURKEY_NATO), "--db", str(tmp_path / "one.db"), "--format", "jsonl")
+    # The first 220 real articles (a temporary file outside the repository).
+    sample = tmp_path / "sample.jsonl"
+    with TURKEY_NATO.open(encoding="utf-8") as fh:
+        sample.write_text("".join(line for _, line in zip(range(220), fh)), encoding="utf-8")
+    single = _cli("score", str(sample), "--db", str(tmp_path / "one.db"), "--format", "jsonl")
     assert single.returncode == 0, single.stderr
     dask_run = _cli(
-        "score", str(TURKEY_NATO), "--db", str(tmp_path / "two.db"), "--format", "jsonl", "--scheduler", cluster_address
+        "score", str(sample), "--db", str(tmp_path / "two.db"), "--format", "jsonl", "--scheduler", cluster_address
     )
     assert dask_run.returncode == 0, dask_run.stderr
     a = [json.loads(line) for line in single.stdout.splitlines() if line.strip()]
