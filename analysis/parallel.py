@@ -12,7 +12,9 @@ import logging
 import math
 import os
 import warnings
+from collections import deque
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -124,32 +126,66 @@ def check_workers(client, where: str) -> None:
         )
 
 
-def score_on(client, analyser, articles: Sequence[Article]) -> list[ArticleScore]:
-    """Score `articles` with an existing client; results in input order."""
-    articles = list(articles)
-    if not articles:
-        return []
+def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    it = iter(articles)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def iter_scored_on(
+    client, analyser, articles: Iterable[Article], size: int | None = None, in_flight: int | None = None
+) -> Iterator[tuple[list[Article], list[ArticleScore]]]:
+    """Score `articles` with an existing client, yielding (partition, scores) in input order.
+
+    At most `in_flight` partitions are out on the cluster at once, so memory stays bounded
+    however many articles stream in (a generator over a store of millions is fine)."""
     where = getattr(client.scheduler, "address", None) or "the Dask scheduler"
     check_workers(client, where)
     n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
-    parts = partitions(articles, partition_size(len(articles), n_workers))
+    if size is None:
+        size = partition_size(len(articles), n_workers) if isinstance(articles, Sequence) else MAX_PARTITION
+    in_flight = in_flight or 3 * n_workers
     from distributed import KilledWorker
 
+    chunks = _chunks(articles, size)
+    queue: deque = deque()
     try:
         # One copy of the analyser (lexicon + fitted model) per worker instead of one per task.
         remote = client.scatter(analyser, broadcast=True, hash=False)
-        futures = client.map(_score_part, [remote] * len(parts), parts, pure=False)
-        results = client.gather(futures)
+        for part in islice(chunks, in_flight):
+            queue.append((part, client.submit(_score_part, remote, part, pure=False)))
+        while queue:
+            part, future = queue.popleft()
+            scored = future.result()
+            future.release()
+            nxt = next(chunks, None)
+            if nxt:
+                queue.append((nxt, client.submit(_score_part, remote, nxt, pure=False)))
+            if len(scored) != len(part):
+                raise RuntimeError(f"a worker returned {len(scored)} scores for {len(part)} articles")
+            yield part, scored
     except KilledWorker as exc:
         raise FramingError(f"a Dask worker at {where} died while scoring (out of memory?): {exc}") from None
     except (OSError, TimeoutError) as exc:
         raise FramingError(f"lost the Dask scheduler at {where} while scoring: {exc}") from None
-    out: list[ArticleScore] = []
-    for part, scored in zip(parts, results):
-        if len(scored) != len(part):
-            raise RuntimeError(f"a worker returned {len(scored)} scores for {len(part)} articles")
-        out.extend(scored)
-    return out
+    finally:
+        for _, future in queue:
+            future.cancel()
+
+
+def score_on(client, analyser, articles: Sequence[Article]) -> list[ArticleScore]:
+    """Score `articles` with an existing client; results in input order."""
+    return [s for _, scored in iter_scored_on(client, analyser, list(articles)) for s in scored]
+
+
+def iter_scored(
+    analyser, articles: Iterable[Article], scheduler: str, size: int | None = None
+) -> Iterator[tuple[list[Article], list[ArticleScore]]]:
+    """Like `score_articles` but streaming: (partition, scores) pairs in input order, so a caller
+    can save each batch as it arrives (bounded memory for corpora of millions)."""
+    _check_address(scheduler)
+    with dask_client(scheduler) as client:
+        yield from iter_scored_on(client, analyser, articles, size=size)
 
 
 def score_articles(analyser, articles: Iterable[Article], scheduler: str) -> list[ArticleScore]:

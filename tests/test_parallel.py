@@ -15,7 +15,7 @@ import pytest
 
 from analysis.errors import FramingError
 from analysis.models import Article, ArticleScore, Evidence
-from analysis.parallel import partition_size, partitions, score_articles, score_parquet
+from analysis.parallel import iter_scored, partition_size, partitions, score_articles, score_parquet
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -97,6 +97,15 @@ def test_stand_in_on_cluster_equals_single_process(cluster_address):
     analyser = DigestAnalyser()
     assert score_articles(analyser, arts, cluster_address) == analyser.score_many(arts)
     assert score_articles(analyser, [], cluster_address) == []
+
+
+def test_streaming_from_a_generator_keeps_order_and_pairs(cluster_address):
+    arts = _made_up_articles(1050)
+    analyser = DigestAnalyser()
+    pairs = list(iter_scored(analyser, (a for a in arts), cluster_address, size=100))
+    assert [len(p) for p, _ in pairs] == [100] * 10 + [50]
+    assert [a for p, _ in pairs for a in p] == arts
+    assert [s for _, sc in pairs for s in sc] == analyser.score_many(arts)
 
 
 def test_real_analyser_on_cluster_equals_single_process(cluster_address):
