@@ -60,7 +60,9 @@ def chart_figure(chart_id: str, rows, chart_ctx):
     from dashboard.charts import CHARTS
 
     module = CHARTS[chart_id]
-    return module.create_figure(module.process_data(rows, chart_ctx), chart_ctx)
+    fig = module.create_figure(module.process_data(rows, chart_ctx), chart_ctx)
+    # On the page the card already shows the title; exports (dashboard.export) keep it in the figure.
+    return fig.update_layout(title_text="")
 
 
 # ---------------------------------------------------------------- filters <-> address
@@ -90,7 +92,14 @@ def sync_filters(triggered: str | None, search, outlets, start, end, labels, q, 
 def render_view(cfg: Config, search: str | None) -> dict:
     """Everything that follows the filters except the table: five figures, summary, empty state."""
     filters = Filters.from_query(search)
-    ds, rows, chart_ctx = filtered(cfg, filters)
+    ds = dataset(cfg)
+    # Memoised per data snapshot and filters: back/forward and popular views cost nothing.
+    return ds.memo(("view", filters), lambda: _render_view(cfg, ds, filters), limit=32)
+
+
+def _render_view(cfg: Config, ds: Dataset, filters: Filters) -> dict:
+    rows = ds.frame[filter_mask(ds, filters)]
+    chart_ctx = chart_context(cfg, filters)
     figures = {cid: chart_figure(cid, rows, chart_ctx) for cid in ids.CHART_IDS}
     if ds.is_empty:
         summary = "No articles in the store yet."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -124,20 +125,36 @@ class Dataset:
     version: str
     haystack: pa.Array = field(repr=False)  # lower-cased "title\ntext", one per row
     outlet_counts: tuple[tuple[str, int], ...] = ()
+    # Results derived from this snapshot (search masks, rendered views). It lives and dies with
+    # the snapshot, so a reload after an upload never keeps old results (or old frames) alive.
+    _memo: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def is_empty(self) -> bool:
         return self.frame.empty
 
+    def memo(self, key, compute, limit: int = 64):
+        """`compute()` once per key for this snapshot (least recently used entries dropped)."""
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = compute()
+        with self._memo_lock:
+            self._memo[key] = value
+            while len(self._memo) > limit:
+                self._memo.popitem(last=False)
+        return value
+
     def search_mask(self, q: str) -> np.ndarray:
         """Rows whose title or text contains `q` (case-insensitive, literal)."""
-        return _search_mask(self, q.lower())
+        needle = q.lower()
+        return self.memo(("search", needle), lambda: _search_mask(self.haystack, needle))
 
 
-@functools.lru_cache(maxsize=64)
-def _search_mask(dataset: Dataset, needle: str) -> np.ndarray:
-    # Memoised per dataset snapshot: users refine other filters far more often than the words.
-    found = pc.match_substring(dataset.haystack, needle)
+def _search_mask(haystack: pa.Array, needle: str) -> np.ndarray:
+    found = pc.match_substring(haystack, needle)
     mask = np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
     mask.setflags(write=False)
     return mask
@@ -211,6 +228,9 @@ def build_dataset(frame: pd.DataFrame, version: str) -> Dataset:
     titles = frame["title"].fillna("").astype(str)
     texts = frame["text"].fillna("").astype(str)
     haystack = pa.array((titles + "\n" + texts).str.lower().tolist(), type=pa.large_string())
+    # Views never need the full text (the detail panel reads one article from the store), and
+    # every filter change would otherwise copy it: keep only the lower-cased search copy.
+    frame = frame.drop(columns=["text"])
     counts = frame["outlet"].value_counts()
     outlet_counts = tuple(sorted(((str(o), int(n)) for o, n in counts.items()), key=lambda t: t[0].lower()))
     return Dataset(frame=frame, version=version, haystack=haystack, outlet_counts=outlet_counts)

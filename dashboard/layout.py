@@ -15,7 +15,7 @@ from analysis.models import LABELS
 from dashboard import ids
 from dashboard.data import Dataset, outlet_options
 
-UPLOAD_FORMATS = ".txt,.html,.htm,.jsonl,.gz,.csv"
+UPLOAD_FORMATS = ".txt,.html,.htm,.jsonl,.gz,.csv,.parquet"
 MAX_UPLOAD_FILE = 5 * 1024 * 1024
 MAX_UPLOAD_TOTAL = 20 * 1024 * 1024
 
@@ -250,32 +250,31 @@ def chart_card(module) -> html.Article:
                     ),
                 ],
             ),
-            dcc.Graph(
-                id=cid,
-                config={"displaylogo": False, "responsive": True},
-                style={"height": "380px"},
-            ),
+            # No fixed height: each figure sets its own (per-outlet charts grow with the outlets).
+            dcc.Graph(id=cid, config={"displaylogo": False}, className="chart"),
         ],
     )
 
 
 TABLE_COLUMNS = [
-    {"field": "outlet", "headerName": "Outlet", "filter": "agTextColumnFilter", "flex": 1.2},
-    {"field": "date", "headerName": "Date", "filter": "agTextColumnFilter", "width": 120},
-    {"field": "title", "headerName": "Title", "filter": "agTextColumnFilter", "flex": 3, "tooltipField": "title"},
-    {"field": "label", "headerName": "Label", "filter": "agTextColumnFilter", "width": 150},
+    {"field": "outlet", "headerName": "Outlet", "filter": "agTextColumnFilter", "flex": 1, "minWidth": 120,
+     "tooltipField": "outlet"},
+    {"field": "date", "headerName": "Date", "filter": "agTextColumnFilter", "width": 110},
+    {"field": "title", "headerName": "Title", "filter": "agTextColumnFilter", "flex": 2.5, "minWidth": 200,
+     "tooltipField": "title"},
+    {"field": "label", "headerName": "Label", "filter": "agTextColumnFilter", "width": 135},
     {
         "field": "framing",
         "headerName": "Framing",
         "filter": "agNumberColumnFilter",
-        "width": 115,
+        "width": 105,
         "valueFormatter": {"function": "params.value == null ? '' : d3.format('+.2f')(params.value)"},
     },
     {
         "field": "confidence",
         "headerName": "Confidence",
         "filter": "agNumberColumnFilter",
-        "width": 130,
+        "width": 120,
         "valueFormatter": {"function": "params.value == null ? '' : d3.format('.0%')(params.value)"},
     },
 ]
