@@ -105,6 +105,9 @@ def lexicon_tag(lex) -> str:
     if lex is None:
         return "none"
     raw = f"{getattr(lex, 'story', '?')}-{getattr(lex, 'version', '?')}"
+    digest = str(getattr(lex, "digest", "") or "")[:8]
+    if digest:  # an edited lexicon file without a version bump still gets its own model
+        raw += f".{digest}"
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", raw)
 
 
