@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import base64
 import gzip
-import hashlib
 import json
-import os
 import random
 import re
 import sqlite3
