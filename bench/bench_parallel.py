@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({len(articles) if s.strip() == "all" else min(int(s), len(articles)) for s in args.sizes.split(",")})
     t0 = time.perf_counter()
     analyser = Analyser.load()
-    print(f"analyser {analyser.version} loaded in {time.perf_counter() - t0:.1f} s; {os.cpu_count()} cores")
+    print(f"analyser {analyser.version} loaded in {time.perf_counter() - t0:.1f} s; {os.cpu_count()} cores; "
+          f"load average {os.getloadavg()[0]:.1f} (other work on the machine skews the figures)")
 
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                            silence_logs=logging.ERROR)
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     if with_client_rss:
         mb = [v / 2**20 for v in with_client_rss.values()]
         print(f"\ncluster worker RSS after the largest run: {', '.join(f'{m:.0f} MB' for m in mb)}")
-    print(f"this process peak-ish RSS: {_rss() / 2**20:.0f} MB")
+    print(f"this process RSS: {_rss() / 2**20:.0f} MB; load average at the end {os.getloadavg()[0]:.1f}")
     print(f"scores as Parquet: {pq / sizes[-1]:.0f} bytes per article ({pq / 2**20:.1f} MB for {sizes[-1]})")
     store = REPO / "var" / "bench-allsides.db"
     if store.exists():

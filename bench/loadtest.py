@@ -385,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     db = args.db.resolve()
+    print(f"{os.cpu_count()} cores; load average before the run: {os.getloadavg()[0]:.1f} (other work skews the figures)")
     ensure_store(db, args.corpus)
     work = Path(tempfile.mkdtemp(prefix="loadtest-"))
     serve_db = db
@@ -441,6 +442,13 @@ def main(argv: list[str] | None = None) -> int:
             t.join(timeout=args.seconds + 600)
         elapsed = time.monotonic() - start
         total, errors, p95 = report(rec, min(elapsed, args.seconds))
+        try:
+            import psutil
+
+            rss = [c.memory_info().rss / 2**20 for c in psutil.Process(proc.pid).children(recursive=True)]
+            print(f"gunicorn worker memory (RSS): {', '.join(f'{m:.0f} MB' for m in rss)}")
+        except Exception:  # noqa: BLE001 - memory is a bonus figure
+            pass
         bad_articles = 0
         if args.writer:
             print(f"writer: {writer_result.get('batches', 0)} batches of 50 articles ingested and scored, "
