@@ -4,7 +4,10 @@ Two measurements, both printed:
 1. the sentence classifier, 5-fold cross-validated on analysis/data/sentences.csv, split by
    `group` so near-variants of one sentence never sit on both sides of a split;
 2. the whole article score (analysis.scoring.Analyser) against the hand-labelled gold set
-   analysis/data/gold_articles.csv, whose articles are read from ../shared/corpus.
+   analysis/data/gold_articles.csv, whose articles are read from ../shared/corpus. Every gold
+   row carries a fixed `split`: `dev` rows may be looked at while tuning the scorer, `test`
+   rows are the honest held-out check. The split was drawn once, stratified by label, from a
+   hash of source/id (see `assign_split`), before any tuning on the enlarged set.
 """
 from __future__ import annotations
 
@@ -24,6 +27,23 @@ GOLD_SOURCES = {
     "allsides": "allsides.jsonl.gz",
 }
 N_SPLITS = 5
+GOLD_SPLITS = ("dev", "test")
+
+
+def assign_split(rows: list[dict]) -> dict[tuple[str, str], str]:
+    """The stratified dev/test split the gold file was written with: within each label, rows
+    ordered by sha256("source/id") alternate dev, test, dev, ... (kept here so it can be checked)."""
+    import hashlib
+
+    out: dict[tuple[str, str], str] = {}
+    by_label: dict[str, list[dict]] = {}
+    for r in rows:
+        by_label.setdefault(r["label"], []).append(r)
+    for group in by_label.values():
+        group.sort(key=lambda r: hashlib.sha256(f"{r['source']}/{r['id']}".encode()).hexdigest())
+        for i, r in enumerate(group):
+            out[(r["source"], r["id"])] = GOLD_SPLITS[i % 2]
+    return out
 
 
 # ---------------------------------------------------------------- metrics
@@ -108,7 +128,9 @@ def sentence_cv(lexicon=None, n_splits: int = N_SPLITS, n_jobs: int = 2) -> dict
 # ---------------------------------------------------------------- gold articles
 
 def load_gold(path: Path | str | None = None) -> list[dict]:
-    """The gold rows (source, id, label, reason); FramingError naming the line for a bad row."""
+    """The gold rows (source, id, label, split, reason); FramingError naming the line for a bad row.
+
+    A file without a `split` column is read with every row in `dev`."""
     from analysis.models import LABELS
 
     p = Path(path) if path else GOLD_PATH
@@ -126,7 +148,12 @@ def load_gold(path: Path | str | None = None) -> list[dict]:
                     raise FramingError(f"{p}:{line}: label {row.get('label')!r} is not one of {', '.join(LABELS)}")
                 if not (row.get("id") or "").strip() or not (row.get("reason") or "").strip():
                     raise FramingError(f"{p}:{line}: empty id or reason")
-                rows.append({k: (row[k] or "").strip() for k in ("source", "id", "label", "reason")})
+                split = (row.get("split") or "dev").strip()
+                if split not in GOLD_SPLITS:
+                    raise FramingError(f"{p}:{line}: split {split!r} is not one of {', '.join(GOLD_SPLITS)}")
+                rec = {k: (row[k] or "").strip() for k in ("source", "id", "label", "reason")}
+                rec["split"] = split
+                rows.append(rec)
     except FileNotFoundError:
         raise FramingError(f"{p}: gold set not found") from None
     except UnicodeDecodeError:
@@ -172,9 +199,12 @@ def gold_evaluation(lexicon=None, gold_path=None, corpus_dir=None) -> dict:
         art = articles[(g["source"], g["id"])]
         rows.append({**g, "outlet": art.outlet, "title": art.title, "predicted": res.label,
                      "framing": res.framing, "confidence": res.confidence})
-    y_true = [r["label"] for r in rows]
-    y_pred = [r["predicted"] for r in rows]
-    res = scores(y_true, y_pred, LABELS)
+    res = scores([r["label"] for r in rows], [r["predicted"] for r in rows], LABELS)
+    res["by_split"] = {
+        split: scores([r["label"] for r in part], [r["predicted"] for r in part], LABELS)
+        for split in GOLD_SPLITS
+        if (part := [r for r in rows if r["split"] == split])
+    }
     res.update(rows=rows, missing=missing, analyser_version=analyser.version)
     return res
 
@@ -222,16 +252,20 @@ def run_evaluate(lexicon=None, db=None) -> int:
     print(f"Article gold set ({GOLD_PATH.name}: {n} articles scored, analyser {gold['analyser_version']})")
     if gold["missing"]:
         print(f"  not found in the corpus: {', '.join(g['source'] + '/' + g['id'] for g in gold['missing'])}")
-    print(f"  accuracy {gold['accuracy']:.3f}   macro-F1 {gold['macro_f1']:.3f}")
+    for split, part in gold["by_split"].items():
+        n_part = int(part["confusion"].sum())
+        print(f"  {split} ({n_part} articles): accuracy {part['accuracy']:.3f}   macro-F1 {part['macro_f1']:.3f}   "
+              f"confusion {part['confusion'].tolist()}")
+    print(f"  overall: accuracy {gold['accuracy']:.3f}   macro-F1 {gold['macro_f1']:.3f}")
     for line in _format_scores(gold, LABELS):
         print("  " + line)
-    print("  confusion matrix:")
+    print("  confusion matrix (all splits):")
     for line in format_confusion(gold["confusion"], LABELS).splitlines():
         print("    " + line)
     wrong = [r for r in gold["rows"] if r["label"] != r["predicted"]]
     print(f"  misclassified ({len(wrong)}):")
     for r in wrong:
-        print(f"    {r['source']}/{r['id']} [{r['outlet']}] gold {r['label']}, scored {r['predicted']} "
+        print(f"    [{r['split']}] {r['source']}/{r['id']} [{r['outlet']}] gold {r['label']}, scored {r['predicted']} "
               f"(framing {r['framing']:+.2f}, confidence {r['confidence']:.2f})")
         print(f"      reason: {r['reason']}")
     print(f"  ({time.perf_counter() - started:.0f}s in all)")

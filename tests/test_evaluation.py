@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from analysis.errors import FramingError
-from analysis.evaluation import GOLD_PATH, format_confusion, load_gold, scores
+from analysis.evaluation import GOLD_PATH, assign_split, format_confusion, load_gold, scores
 from analysis.models import LABELS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,7 +56,7 @@ def _corpus_texts(corpus: Path, gold: list[dict]) -> dict[tuple[str, str], str]:
 
 def test_gold_file_is_well_formed():
     gold = load_gold()
-    assert len(gold) >= 45
+    assert len(gold) >= 70
     assert {g["label"] for g in gold} == set(LABELS)
     assert len({(g["source"], g["id"]) for g in gold}) == len(gold)
     assert all(len(g["reason"].split()) >= 8 for g in gold)
@@ -69,6 +69,23 @@ def test_gold_file_is_well_formed():
         "003": "pro-Ankara",
         "004": "neutral",
     }
+
+
+def test_gold_split_is_the_fixed_stratified_hash_split():
+    gold = load_gold()
+    # the split written in the file is the one drawn from the ids, not a hand-picked one
+    assert {(g["source"], g["id"]): g["split"] for g in gold} == assign_split(gold)
+    for label in LABELS:
+        splits = [g["split"] for g in gold if g["label"] == label]
+        assert abs(splits.count("dev") - splits.count("test")) <= 1  # stratified by label
+    assert sum(g["label"] != "neutral" for g in gold if g["split"] == "test") >= 10
+
+
+def test_gold_split_column_is_validated(tmp_path):
+    p = tmp_path / "gold.csv"
+    p.write_text("source,id,label,split,reason\ns400,000_x,neutral,train,a reason long enough\n")
+    with pytest.raises(FramingError, match=r"gold\.csv:2: split 'train'"):
+        load_gold(p)
 
 
 def test_gold_ids_exist_and_reasons_are_not_copied(shared_corpus):
@@ -122,8 +139,10 @@ def test_evaluate_command_end_to_end(shared_corpus):
     assert out.count("confusion matrix") == 2
     gold = re.search(r"Article gold set \(gold_articles\.csv: (\d+) articles scored", out)
     assert gold and int(gold.group(1)) == len(load_gold())
-    art = re.search(r"accuracy (\d\.\d{3})\s+macro-F1 (\d\.\d{3})", out)
+    art = re.search(r"overall: accuracy (\d\.\d{3})\s+macro-F1 (\d\.\d{3})", out)
     assert art
+    parts = dict(re.findall(r"  (dev|test) \((\d+) articles\)", out))
+    assert set(parts) == {"dev", "test"} and sum(map(int, parts.values())) == int(gold.group(1))
     n_wrong = int(re.search(r"misclassified \((\d+)\)", out).group(1))
     assert out.count("      reason: ") == n_wrong
     # the confusion matrices add up to the sentence and article counts
