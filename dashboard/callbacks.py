@@ -469,6 +469,8 @@ def register(app: Dash, cfg: Config) -> None:
         if not contents:
             return no_update, no_update
         messages, changed = handle_upload(cfg, contents, filenames)
+        if changed:
+            load_dataset(cfg.db_path, cfg.lexicon_path, wait=True)  # the views that follow see the upload
         items = [
             layout.html.Li([layout.html.Strong(name), f": {text}"], className="ok" if ok else "error")
             for name, text, ok in messages

@@ -125,6 +125,7 @@ class Dataset:
     version: str
     haystack: pa.Array = field(repr=False)  # lower-cased "title\ntext", one per row
     outlet_counts: tuple[tuple[str, int], ...] = ()
+    stamp: tuple = ()  # (db_stamp, analyser version) this snapshot was read at
     # Results derived from this snapshot (search masks, rendered views). It lives and dies with
     # the snapshot, so a reload after an upload never keeps old results (or old frames) alive.
     _memo: OrderedDict = field(default_factory=OrderedDict, repr=False)
@@ -189,32 +190,51 @@ def open_store(db_path: str | os.PathLike):
     return Store(Path(db_path))
 
 
-def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None) -> Dataset:
-    """The memoised dataset for the store as it is now, scored by the current analyser."""
+def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wait: bool = False) -> Dataset:
+    """The memoised dataset for the store as it is now, scored by the current analyser.
+
+    While one thread reloads a changed store, other requests get the previous snapshot instead of
+    queueing behind the reload (every snapshot is whole: the store commits in transactions).
+    `wait=True` always returns the current snapshot (used right after an upload).
+    """
     version = get_analyser(lexicon_path).version
     key = str(Path(db_path).resolve())
-    with _load_lock(key):
-        return _load(key, db_stamp(key), version)
+    stamp = db_stamp(key)
+    cached = _latest.get(key)
+    if cached is not None and cached.stamp == (stamp, version):
+        return cached
+    lock = _load_lock(key)
+    if cached is not None and cached.version == version and not wait:
+        if not lock.acquire(blocking=False):
+            return cached
+    else:
+        lock.acquire()
+    try:
+        cached = _latest.get(key)
+        stamp = db_stamp(key)
+        if cached is not None and cached.stamp == (stamp, version):
+            return cached
+        with open_store(key) as store:
+            frame = store.scored_frame(version)
+        ds = build_dataset(frame, version, stamp=(stamp, version))
+        _latest[key] = ds
+        return ds
+    finally:
+        lock.release()
 
 
+# The latest snapshot per store file: a per-process cache, never the source of truth.
+_latest: dict[str, Dataset] = {}
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
 def _load_lock(key: str) -> threading.Lock:
-    # One loader per store at a time, so concurrent requests after an upload share one reload.
     with _locks_guard:
         return _locks.setdefault(key, threading.Lock())
 
 
-@functools.lru_cache(maxsize=2)
-def _load(db_key: str, stamp: tuple, version: str) -> Dataset:
-    with open_store(db_key) as store:
-        frame = store.scored_frame(version)
-    return build_dataset(frame, version)
-
-
-def build_dataset(frame: pd.DataFrame, version: str) -> Dataset:
+def build_dataset(frame: pd.DataFrame, version: str, stamp: tuple = ()) -> Dataset:
     """Prepare a scored frame for fast filtering (sorted, indexed 0..n-1, search text lower-cased)."""
     frame = frame.copy()
     for col in ("id", "outlet", "title", "text", "label"):
@@ -233,7 +253,7 @@ def build_dataset(frame: pd.DataFrame, version: str) -> Dataset:
     frame = frame.drop(columns=["text"])
     counts = frame["outlet"].value_counts()
     outlet_counts = tuple(sorted(((str(o), int(n)) for o, n in counts.items()), key=lambda t: t[0].lower()))
-    return Dataset(frame=frame, version=version, haystack=haystack, outlet_counts=outlet_counts)
+    return Dataset(frame=frame, version=version, haystack=haystack, outlet_counts=outlet_counts, stamp=stamp)
 
 
 # ---------------------------------------------------------------- filtering

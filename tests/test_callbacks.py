@@ -328,3 +328,46 @@ def test_upload_total_limit(tmp_path):
     messages, changed = handle_upload(cfg, [data_url(chunk)] * 6, [f"f{i}.txt" for i in range(6)])
     assert not changed and len(messages) == 6
     assert all(not ok and "20 MB" in text for _, text, ok in messages)
+
+
+def test_readers_never_see_half_written_articles_during_an_upload(tmp_path):
+    import threading
+
+    db = tmp_path / "live.db"
+    cfg = Config(db_path=str(db), upload_dir=str(tmp_path / "uploads"))
+    seed = b"Seed note on the deal\n\nOfficials in Ankara said the purchase would go ahead despite warnings."
+    assert handle_upload(cfg, [data_url(seed)], ["seed.txt"])[1]
+    lines = [
+        json.dumps({"id": f"bulk-{i}", "outlet": f"Outlet {i % 4}", "date": "2019-07-%02d" % (i % 28 + 1),
+                    "title": f"Bulletin {i} on the missile purchase",
+                    "text": f"Bulletin {i}. Washington warned Ankara about sanctions over the S-400 purchase. "
+                            f"Officials in Ankara said the decision was final."})
+        for i in range(120)
+    ]
+    payload = ("\n".join(lines) + "\n").encode()
+    seen, problems, stop = [], [], threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                ds = callbacks.load_dataset(cfg.db_path)
+                frame = ds.frame
+                assert frame["framing"].notna().all() and frame["title"].notna().all()
+                seen.append(len(frame))
+                callbacks.table_page(cfg, "", {"startRow": 0, "endRow": 15})
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                problems.append(repr(exc))
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        messages, changed = handle_upload(cfg, [data_url(payload, "application/json")], ["bulk.jsonl"])
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    assert changed and messages[0][2], messages
+    assert problems == []
+    assert seen and min(seen) >= 1 and max(seen) <= 121
+    assert len(callbacks.load_dataset(cfg.db_path, wait=True).frame) == 121
