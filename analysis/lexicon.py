@@ -348,7 +348,8 @@ class Lexicon:
         self._compile_actors(data)
         for i, t in enumerate(data.get("topic") or []):
             self._add("topic", t, None, f"topic[{i}]")
-        self.has_topic = bool(data.get("topic"))
+        self._compile_relevance(data)
+        self.has_topic = bool(data.get("topic")) or bool(self.relevance_parties)
         self._compile_events(data)
 
     def _compile_terms(self, data: dict) -> None:
@@ -462,6 +463,39 @@ class Lexicon:
             self.actors[aid] = str(spec.get("label") or aid)
             for i, p in enumerate(spec["patterns"]):
                 self._add("actor", p, aid, f"{where}.patterns[{i}]")
+
+    def _compile_relevance(self, data: dict) -> None:
+        """`relevance`: the two parties of the relationship as lists of actor groups, and how
+        many sentences must name one of each for an article without a `topic` term to be on it."""
+        rel = data.get("relevance") or {}
+        if not isinstance(rel, dict):
+            raise self._err("relevance", "must be a mapping with parties and min_joint_sentences")
+        parties = rel.get("parties") or []
+        self.relevance_parties: tuple[frozenset[str], ...] = ()
+        if parties:
+            if not isinstance(parties, list) or len(parties) != 2:
+                raise self._err("relevance.parties", "must be two lists of actor groups (one per party)")
+            groups = []
+            for i, party in enumerate(parties):
+                if not isinstance(party, list) or not party:
+                    raise self._err(f"relevance.parties[{i}]", "must be a non-empty list of actor groups")
+                unknown = [a for a in party if a not in self.actors]
+                if unknown:
+                    raise self._err(f"relevance.parties[{i}]", f"unknown actor group(s) {', '.join(map(str, unknown))}")
+                groups.append(frozenset(party))
+            self.relevance_parties = tuple(groups)
+        n = rel.get("min_joint_sentences", 2)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise self._err("relevance.min_joint_sentences", "must be a whole number >= 1")
+        self.relevance_min_joint = n
+
+    def joint_mention(self, scan: "Scan") -> bool:
+        """True when a sentence names an actor of each party of the relationship."""
+        if not self.relevance_parties:
+            return False
+        found = {h.payload for h in scan.of("actor")}
+        a, b = self.relevance_parties
+        return bool(found & a) and bool(found & b)
 
     def _compile_events(self, data: dict) -> None:
         self.events: list[tuple[str, str]] = []

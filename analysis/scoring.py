@@ -18,7 +18,7 @@ from analysis.sentiment import actor_sentiment
 from analysis.voices import ATTRIBUTED, OWN, QUOTE, Voice, sentence_voices, voice_shares
 
 # Bump when the formula or any constant below changes: cached scores are keyed by it.
-ANALYSER_CODE_VERSION = "1.1.0"
+ANALYSER_CODE_VERSION = "1.2.0"
 
 VOICE_WEIGHT = {OWN: 1.0, ATTRIBUTED: 0.6, QUOTE: 0.35}
 PARTISAN_DISCOUNT = 0.5  # a camp speaking for its own side is expected, so it says little
@@ -78,6 +78,8 @@ class _Prepared:
     scans: list[Scan]
     voices: list[Voice]
     on_topic: bool
+    core: bool  # names the story's core (a `topic` term): the classifier's training domain
+    joint: int  # sentences naming both parties of the relationship
     probs: list[tuple[float, float] | None]  # (P(positive side), P(negative side)) per sentence
 
 
@@ -129,14 +131,17 @@ class Analyser:
         sentences = article_sentences(article.title, article.text)
         scans = [lex.scan(s.text) for s in sentences]
         voices = sentence_voices(lex, scans, [s.paragraph for s in sentences])
-        on_topic = (not lex.has_topic) or any(sc.of("topic") for sc in scans)
-        return _Prepared(article, sentences, scans, voices, on_topic, [None] * len(sentences))
+        joint = sum(1 for sc in scans if lex.joint_mention(sc))
+        core = (not lex.has_topic) or any(sc.of("topic") for sc in scans)
+        on_topic = core or (bool(lex.relevance_parties) and joint >= lex.relevance_min_joint)
+        return _Prepared(article, sentences, scans, voices, on_topic, core, joint, [None] * len(sentences))
 
     @staticmethod
     def _eligible(p: _Prepared, i: int) -> bool:
-        """Sentences the classifier reads: on-story prose that names a party or holds a term."""
+        """Sentences the classifier reads: prose of articles on the story's core (its training
+        domain; the wider quarrel is left to the lexicon) that names a party or holds a term."""
         s, sc = p.sentences[i], p.scans[i]
-        if not p.on_topic or (s.fragment and s.position != "title"):
+        if not p.core or (s.fragment and s.position != "title"):
             return False
         return bool(sc.terms or sc.of("actor") or sc.of("camp") or sc.of("subject"))
 
@@ -268,6 +273,7 @@ class Analyser:
             "agreement": agreement,
             "n_evidence": float(n_evidence),
             "on_topic": 1.0 if p.on_topic else 0.0,
+            "joint_sentences": float(p.joint),
         }
         return ArticleScore(
             content_hash=p.article.content_hash,
