@@ -57,6 +57,10 @@ def _surname(name: str) -> str:
 
 
 def _learn(names: dict[str, str], name: str, camp: str) -> None:
+    # A person is introduced with at least a first and a last name ("analyst Jane Doe"); a single
+    # capitalised word after a role is usually a place or a body ("forces in Syria").
+    if len(name.split()) < 2:
+        return
     key = fold(_surname(name))
     if key not in _NOT_NAMES and not name.split()[-1].isupper() and len(key) > 2:
         names.setdefault(key, camp)
@@ -77,7 +81,7 @@ def learn_names(lex: Lexicon, scans: list[Scan]) -> dict[str, str]:
             if comma >= 0 and len(before[comma:].split()) <= 8:
                 m = _NAME_BEFORE.search(before[: comma + 1] + " ")
                 if m:
-                        names.setdefault(fold(_surname(m.group(1))), h.payload)
+                    _learn(names, m.group(1), h.payload)
     return names
 
 

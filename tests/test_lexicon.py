@@ -1,5 +1,6 @@
 import csv
 import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,28 @@ def test_another_story_needs_only_another_file():
     assert sum(m.weight for m in dam.match("The dam is not an existential threat.")) > 0
 
 
+def test_wider_dispute_vocabulary_has_sides(lex):
+    # the outlet's words for the Syria offensive and Turkey's rule of law, both ways
+    assert net(lex, "Turkey pressed its invasion and its assault on US-allied Kurdish fighters.") < -0.5
+    assert net(lex, "Critics speak of ethnic cleansing and of a crackdown that jailed journalists.") < -0.5
+    assert net(lex, "The army hit the terrorist YPG to stop a terror corridor on its border.") > 0.5
+    assert net(lex, "Washington keeps arming terrorists and harboring the coup plotters.") > 0.5
+    # neutral register moves nothing: the frame shows, the score does not
+    for s in ("Turkish troops began the offensive after the US withdrawal.",
+              "The military operation continued despite the cease-fire talks on Syria.",
+              "The Gulenist movement and the coup attempt were discussed."):
+        assert net(lex, s) == 0, s
+    # Erdogan rejecting the word is not the outlet using it
+    assert net(lex, "Erdogan warned Europe not to call the incursion into northern Syria an invasion.") > 0
+
+
+def test_joint_mentions_need_both_parties(lex):
+    both = lex.scan("Turkey and the United States argued over the Kurds.")
+    one = lex.scan("Turkey held a referendum on presidential powers.")
+    assert lex.joint_mention(both) and not lex.joint_mention(one)
+    assert lex.relevance_min_joint >= 2
+
+
 def test_lexicon_pickles(lex):
     back = pickle.loads(pickle.dumps(lex))
     s = "The S-400 poses no threat to NATO, said Erdogan."
@@ -122,7 +145,10 @@ GOOD = DEFAULT_LEXICON.read_text(encoding="utf-8")
     "edit, field",
     [
         (lambda t: t.replace("story: s400", ""), "story"),
-        (lambda t: t.replace('version: "1.0.0"', "version:"), "version"),
+        (lambda t: re.sub(r'(?m)^version: "[^"]*"', "version:", t), "version"),
+        (lambda t: t.replace("parties: [[turkey], [united_states, nato]]", "parties: [[turkey], [usa]]"), "relevance.parties[1]"),
+        (lambda t: t.replace("parties: [[turkey], [united_states, nato]]", "parties: [[turkey]]"), "relevance.parties"),
+        (lambda t: t.replace("min_joint_sentences: 2", "min_joint_sentences: 0"), "relevance.min_joint_sentences"),
         (lambda t: t.replace("  sanctions_pressure:\n    - ", "  sanctionz:\n    - ", 1), "terms.sanctionz"),
         (lambda t: t.replace('["sovereign right*", 1.0]', '["sovereign right*", 7]'), "terms.security_sovereignty[0]"),
         (lambda t: t.replace('["sovereign right*", 1.0]', '["so*", 1.0]'), "terms.security_sovereignty[0]"),

@@ -209,3 +209,36 @@ def test_samples_evidence_is_auditable(samples):
     assert any("unreasonable" in t for e in s.evidence for t in e.terms)
     assert s.voices.get("analysts", 0) > s.voices.get("us_gov", 0)
     assert samples["001"].voices.get("us_gov", 0) > 0.5
+
+
+# ------------------------------------------------------------------ the wider Turkey-US quarrel
+
+SYRIA_EDITORIAL = Article(
+    "syr", "Fixture Opinion", "Ankara's invasion betrays Washington's partners",
+    "Turkey's invasion of northern Syria is an assault on US-allied Kurdish fighters who bore the "
+    "brunt of the war on ISIS.\n\n"
+    "The United States trained those units, and Washington now watches as Turkish jets bomb them.\n\n"
+    "Reports of atrocities by Turkish-backed militias grow by the day, and the Pentagon says the "
+    "offensive has freed ISIS prisoners.",
+)
+DOMESTIC_ONLY = Article(
+    "dom", "Fixture Wire", "Turkish referendum widens presidential power",
+    "Voters in Turkey narrowly approved a new constitution that hands the president sweeping powers.\n\n"
+    "Opposition parties in Ankara called it a step toward one-man rule after months of crackdown "
+    "and purges.\n\n"
+    "The government says the system will bring stability to the country.",
+)
+
+
+def test_the_wider_quarrel_is_on_the_axis(analyser):
+    s = analyser.score(SYRIA_EDITORIAL)
+    assert s.components["on_topic"] == 1 and s.components["joint_sentences"] >= 2
+    assert s.label == "pro-Washington"
+    assert s.frames["syria_kurds"] > 0.5
+
+
+def test_a_turkish_story_without_the_us_or_nato_stays_neutral(analyser):
+    s = analyser.score(DOMESTIC_ONLY)
+    assert s.components["on_topic"] == 0 and s.components["relevance"] < 1
+    assert s.label == "neutral"
+    assert s.frames["rule_of_law"] > 0  # the loaded words are still visible as a frame
