@@ -544,10 +544,12 @@ class Lexicon:
         for h in hits.get("term", ()):
             t: Term = h.payload
             w = t.weight
-            negated = t.negation != "ignore" and self._negated(folded, h.start)
+            # A zero-weight (neutral register) term stays zero whatever precedes it: skip the cue
+            # windows, which are most of the matching cost on wire copy full of such words.
+            negated = bool(w) and t.negation != "ignore" and self._negated(folded, h.start)
             if negated:
                 w = 0.0 if t.negation == "zero" else -w * self.negation_factor
-            hedged = self._hedged(folded, h.start)
+            hedged = bool(w) and self._hedged(folded, h.start)
             if hedged:
                 w *= self.hedge_factor
             terms.append(TermMatch(sentence[h.start : h.end], round(w, 6), t.frame, h.start, h.end, negated, hedged, t.term))
