@@ -53,7 +53,15 @@ def chart_context(cfg: Config, filters: Filters):
 def filtered(cfg: Config, filters: Filters):
     """(dataset, filtered rows, chart context) for one view."""
     ds = dataset(cfg)
-    return ds, ds.frame[filter_mask(ds, filters)], chart_context(cfg, filters)
+    return ds, rows_of(ds, filters), chart_context(cfg, filters)
+
+
+def rows_of(ds: Dataset, filters: Filters, columns: list[str] | None = None):
+    """The filtered rows (all columns, or `columns`); the unfiltered view is the frame itself
+    (chart builders are pure functions and never modify their input)."""
+    frame = ds.frame if columns is None else ds.frame[columns]
+    mask = filter_mask(ds, filters)
+    return frame if mask.all() else frame[mask]
 
 
 def chart_figure(chart_id: str, rows, chart_ctx):
@@ -98,7 +106,7 @@ def render_view(cfg: Config, search: str | None) -> dict:
 
 
 def _render_view(cfg: Config, ds: Dataset, filters: Filters) -> dict:
-    rows = ds.frame[filter_mask(ds, filters)]
+    rows = rows_of(ds, filters)
     chart_ctx = chart_context(cfg, filters)
     figures = {cid: chart_figure(cid, rows, chart_ctx) for cid in ids.CHART_IDS}
     if ds.is_empty:
@@ -168,7 +176,8 @@ def _grid_filter(rows, model: dict):
 def table_page(cfg: Config, search: str | None, request: dict | None) -> dict:
     """One block of table rows for the grid's infinite row model (sorted, filtered server-side)."""
     request = request or {}
-    _, rows, _ = filtered(cfg, Filters.from_query(search))
+    fields = [c["field"] for c in layout.TABLE_COLUMNS]
+    rows = rows_of(dataset(cfg), Filters.from_query(search), ["id"] + fields)
     rows = _grid_filter(rows, request.get("filterModel") or {})
     sort = [s for s in request.get("sortModel") or [] if s.get("colId") in rows.columns]
     if sort:
@@ -179,8 +188,7 @@ def table_page(cfg: Config, search: str | None, request: dict | None) -> dict:
     start = max(0, int(request.get("startRow") or 0))
     end = max(start, int(request.get("endRow") or start + layout.TABLE_PAGE_SIZE))
     block = rows.iloc[start:end]
-    fields = [c["field"] for c in layout.TABLE_COLUMNS]
-    out = block[["id"] + fields].astype(object).where(block[["id"] + fields].notna(), None)
+    out = block.astype(object).where(block.notna(), None)
     return {"rowData": out.to_dict("records"), "rowCount": int(len(rows))}
 
 

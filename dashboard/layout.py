@@ -63,7 +63,7 @@ def contribution_colour(value: float, scale: list[str] | None = None, alpha: flo
 # ---------------------------------------------------------------- page
 
 
-def page(ds: Dataset, lexicon, version: str, data_version: str) -> html.Div:
+def page(ds: Dataset, lexicon, version: str, data_version: str, stored: int = 0) -> html.Div:
     """The whole page for a dataset snapshot (figures and table are filled by callbacks)."""
     story = getattr(lexicon, "story", "") or "Media framing"
     return html.Div(
@@ -76,7 +76,7 @@ def page(ds: Dataset, lexicon, version: str, data_version: str) -> html.Div:
             dcc.Download(id=ids.DOWNLOAD),
             header(story),
             filters_row(ds),
-            empty_state(ds.is_empty),
+            empty_state(ds.is_empty, stored),
             charts_section(ds.is_empty),
             html.Section(
                 className="table-and-detail",
@@ -184,14 +184,19 @@ def filters_row(ds: Dataset) -> html.Section:
     )
 
 
-def empty_state(is_empty: bool) -> html.Section:
+def empty_state(is_empty: bool, stored: int = 0) -> html.Section:
+    if stored:
+        intro = (f"The store holds {stored:,} articles, but none is scored by the current analyser yet. "
+                 "Restarting python -m dashboard scores them; or add articles in either of two ways:")
+    else:
+        intro = "The store holds no scored articles. Add some in either of two ways:"
     return html.Section(
         id=ids.EMPTY_STATE,
         className="empty-state card",
         hidden=not is_empty,
         children=[
             html.H2("No articles yet"),
-            html.P("The store holds no scored articles. Add some in either of two ways:"),
+            html.P(intro),
             html.Ul(
                 [
                     html.Li(

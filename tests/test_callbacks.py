@@ -371,3 +371,18 @@ def test_readers_never_see_half_written_articles_during_an_upload(tmp_path):
     assert problems == []
     assert seen and min(seen) >= 1 and max(seen) <= 121
     assert len(callbacks.load_dataset(cfg.db_path, wait=True).frame) == 121
+
+
+def test_empty_store_layout_says_how_to_add_articles(tmp_path):
+    from analysis.store import Store
+    from dashboard.app import create_app
+
+    app = create_app(tmp_path / "empty.db", upload_dir=tmp_path / "uploads")
+    layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
+    assert "No articles yet" in layout and "--corpus" in layout
+    # stored but not scored by this analyser: the page says so instead of pretending it is empty
+    with Store(tmp_path / "unscored.db") as store:
+        store.add_articles(ARTICLES[:2])
+    app = create_app(tmp_path / "unscored.db", upload_dir=tmp_path / "uploads")
+    layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
+    assert "holds 2 articles, but none is scored" in layout
