@@ -24,7 +24,7 @@ MODEL_DIR = Path("var/models")
 REQUIRED_COLUMNS = ("id", "label", "frame", "kind", "text")
 # Bump when the model definition changes: it is part of data_version(), so cached models
 # and cached article scores are invalidated together.
-MODEL_SPEC = "lr-word12-char25-lex/1"
+MODEL_SPEC = "lr-word12-marked12-char25-lex/2"
 RANDOM_STATE = 0
 
 
@@ -156,15 +156,105 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         return np.asarray(self.feature_names_, dtype=object)
 
 
+# ---------------------------------------------------------------- stance marking
+
+# Word tokens (with a clitic: "n't", "'s") and the punctuation that ends a clause.
+_TOKEN_RX = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?()\"]")
+_NEGATORS = frozenset("not no never without nothing nobody none neither nor cannot hardly".split())
+_CLAUSE_END = frozenset([".", ",", ";", ":", "!", "?", "(", ")", '"', "but", "however", "while", "although",
+                         "whereas", "yet", "though"])
+# Used only without a lexicon; the lexicon's attribution verbs replace it.
+_REPORT_RX = re.compile(r"\b(?:said|says|told|claimed|claims|alleged|alleges|insisted|insists|argued|argues|"
+                        r"warned|accused|according to|described|called)\b")
+
+
+def mark_sentence(sentence: str, lexicon=None) -> str:
+    """Rewrite a sentence as tokens that carry who is evaluated and in which voice.
+
+    Actor mentions become one token per actor group (ACTturkey, ACTunitedstates ...; camp-only
+    speakers CAMPturkeygov ...), so "Washington's unreasonable demands" and "Ankara's
+    unreasonable demands" share the evaluative word but differ in the bigram that joins it to its
+    target. Words after a negator up to the end of the clause get NOT_, words after an
+    attribution verb REP_ (reported, not the outlet's own voice).
+    """
+    from analysis.lexicon import fold
+
+    folded = fold(sentence)
+    spans: list[tuple[int, int, str]] = []
+    verbs: set[int] = set()
+    if lexicon is not None:
+        scan = lexicon.scan(sentence)
+        folded = scan.folded
+        for h in scan.of("actor"):
+            spans.append((h.start, h.end, "ACT" + str(h.payload).replace("_", "")))
+        for h in scan.of("camp"):
+            if not any(s < h.end and h.start < e for s, e, _ in spans):
+                spans.append((h.start, h.end, "CAMP" + str(h.payload).replace("_", "")))
+        verbs = {h.start for h in scan.of("verb")}
+    else:
+        verbs = {m.start() for m in _REPORT_RX.finditer(folded)}
+    spans.sort()
+    items: list[tuple[int, str, bool]] = []
+    pos = 0
+    for start, end, tag in spans:
+        if start < pos:  # overlapping camp/actor spans: the first one wins
+            continue
+        items += [(m.start(), m.group(), False) for m in _TOKEN_RX.finditer(folded, pos, start)]
+        items.append((start, tag, True))
+        pos = end
+    items += [(m.start(), m.group(), False) for m in _TOKEN_RX.finditer(folded, pos)]
+    out: list[str] = []
+    negated = reported = False
+    for start, tok, is_actor in items:
+        if tok in _CLAUSE_END:
+            negated = reported = False
+        elif is_actor:
+            out.append(tok)
+        elif start in verbs:
+            reported = True
+            out.append("VERB_" + tok)
+        elif tok in _NEGATORS or tok.endswith("n't"):
+            negated = True
+            out.append(tok)
+        else:
+            out.append(("REP_" if reported else "") + ("NOT_" if negated else "") + tok)
+    return " ".join(out)
+
+
+class StanceMarker(TransformerMixin, BaseEstimator):
+    """Text -> marked text (see `mark_sentence`), to be fed to a TF-IDF vectorizer."""
+
+    def __init__(self, lexicon=None):
+        self.lexicon = lexicon
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X):
+        return [mark_sentence(x, self.lexicon) for x in X]
+
+
 # ---------------------------------------------------------------- model
 
 def build_pipeline(lexicon=None):
-    """The unfitted model: TF-IDF word 1-2-grams + char_wb 2-5-grams (+ lexicon features) -> LogisticRegression."""
+    """The unfitted model: TF-IDF word 1-2-grams, stance-marked word 1-2-grams, char_wb 2-5-grams
+    (+ lexicon features) -> LogisticRegression."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
 
     parts = [
         ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True, strip_accents="unicode")),
+        (
+            "marked",
+            Pipeline(
+                [
+                    ("mark", StanceMarker(lexicon)),
+                    # the marker already folded case and accents; tokens are whitespace-separated
+                    ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=False, token_pattern=r"\S+")),
+                ]
+            ),
+        ),
         (
             "char",
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, strip_accents="unicode"),
@@ -267,10 +357,7 @@ def run_train(lexicon=None) -> int:
     tmp.replace(path)
     _load_cached.cache_clear()
     counts = df["label"].value_counts()
-    n_features = sum(
-        len(t.vocabulary_) if hasattr(t, "vocabulary_") else t.n_features_out_
-        for _, t in model.named_steps["features"].transformer_list
-    )
+    n_features = model.named_steps["features"].transform([""]).shape[1]
     print(f"trained sentence classifier in {time.perf_counter() - started:.1f}s")
     print(f"  data      {DATA_PATH.name}: {len(df)} sentences, {df['group'].nunique()} groups, version {data_version()}")
     print("  labels    " + ", ".join(f"{c} {int(counts.get(c, 0))}" for c in CLASSES))
