@@ -188,7 +188,10 @@ def test_page_shows_the_five_charts_table_and_footer(sample, page):
     assert "Analyser version" in page.inner_text("#footer")
     assert page.locator("#empty-state").is_hidden()
     assert page.js_errors == []
-    page.screenshot(path=os.environ.get("SCREENSHOT", "/tmp/dashboard-sample.png"), full_page=True)
+    # A viewport as tall as the page (rather than full_page) so the grid renders every visible row.
+    page.set_viewport_size({"width": 1440, "height": page.evaluate("document.body.scrollHeight")})
+    table_titles(page)
+    page.screenshot(path=os.environ.get("SCREENSHOT", "/tmp/dashboard-sample.png"))
 
 
 def test_filter_by_outlet_changes_charts_and_address_and_back_button(sample, page):
@@ -230,6 +233,20 @@ def test_shared_link_applies_its_filters(sample, page):
     ticks = y_tick_labels(page)
     assert all(t.startswith("Sputnik") for t in ticks), ticks
     assert page.url.endswith("?outlet=Sputnik&start=2017-01-01")
+
+
+def test_label_checkboxes_and_clear_button_drive_the_address(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/")
+    before = point_ids(page)
+    page.locator("#label-filter").get_by_label("neutral").uncheck()
+    page.wait_for_url(re.compile(r"\?label=pro-Washington&label=pro-Ankara$"))
+    fewer = wait_points_change(page, before)
+    assert len(fewer) < len(before)
+    page.click("#clear-filters")
+    page.wait_for_url(re.compile(r"/$"))
+    assert wait_points_change(page, fewer) == before
+    assert page.locator("#label-filter").get_by_label("neutral").is_checked()
 
 
 def test_open_an_article_from_the_table_shows_shaded_sentences(sample, page):
