@@ -43,6 +43,25 @@ def prepare(corpus: list[Path], db: Path, lexicon: Path | None) -> int:
         return score_pending(store, analyser, progress=True)
 
 
+def _warm_up(db: Path, lexicon: Path | None) -> None:
+    """In the background: read the scored frame and start the image exporter's browser, so the
+    first page view and the first PNG export do not pay for them."""
+    import threading
+
+    def work() -> None:
+        from dashboard.data import load_dataset
+
+        try:
+            load_dataset(db, str(lexicon) if lexicon else None)
+            from dashboard.export import start_image_server
+
+            start_image_server()
+        except Exception as exc:  # noqa: BLE001 - a failed warm-up only means a slower first request
+            print(f"note: warm-up skipped ({exc})", file=sys.stderr)
+
+    threading.Thread(target=work, name="warm-up", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -58,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    _warm_up(args.db, args.lexicon)
     print(f"dashboard on http://{args.host}:{args.port}/", file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
