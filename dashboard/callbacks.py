@@ -466,17 +466,41 @@ def register(app: Dash, cfg: Config) -> None:
         except Exception as exc:  # noqa: BLE001 - an export failure is shown in the page, not raised
             return no_update, f"Export of {chart_id} as {fmt.upper()} failed: {exc}"
 
-    @app.callback(
-        Output(ids.UPLOAD_MESSAGES, "children"),
-        Output(ids.DATA_VERSION, "data"),
+    # Uploads over the total limit are refused in the browser, so they are never sent (the server
+    # checks every limit again; Flask's MAX_CONTENT_LENGTH is the last guard).
+    app.clientside_callback(
+        """
+        function(contents, names) {
+            const none = window.dash_clientside.no_update;
+            if (!contents) { return [none, none]; }
+            const list = Array.isArray(contents) ? contents : [contents];
+            const files = Array.isArray(names) ? names : [names];
+            const bytes = list.reduce((n, c) => n + Math.floor((c.length - c.indexOf(',') - 1) * 3 / 4), 0);
+            if (bytes > %d) {
+                return [none, 'Upload refused: ' + files.length + ' file(s) totalling ' +
+                        (bytes / 1048576).toFixed(1) + ' MB, over the %d MB limit; send fewer files at once.'];
+            }
+            return [{contents: list, filenames: files, at: Date.now()}, ''];
+        }
+        """
+        % (layout.MAX_UPLOAD_TOTAL, layout.MAX_UPLOAD_TOTAL // 2**20),
+        Output(ids.UPLOAD_PAYLOAD, "data"),
+        Output(ids.UPLOAD_REFUSED, "children"),
         Input(ids.UPLOAD, "contents"),
         State(ids.UPLOAD, "filename"),
         prevent_initial_call=True,
     )
-    def _upload(contents, filenames):
-        if not contents:
+
+    @app.callback(
+        Output(ids.UPLOAD_MESSAGES, "children"),
+        Output(ids.DATA_VERSION, "data"),
+        Input(ids.UPLOAD_PAYLOAD, "data"),
+        prevent_initial_call=True,
+    )
+    def _upload(payload):
+        if not payload or not payload.get("contents"):
             return no_update, no_update
-        messages, changed = handle_upload(cfg, contents, filenames)
+        messages, changed = handle_upload(cfg, payload["contents"], payload.get("filenames") or [])
         if changed:
             load_dataset(cfg.db_path, cfg.lexicon_path, wait=True)  # the views that follow see the upload
         items = [

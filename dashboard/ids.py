@@ -27,6 +27,8 @@ DETAIL = "article-detail"
 
 UPLOAD = "upload"
 UPLOAD_MESSAGES = "upload-messages"
+UPLOAD_PAYLOAD = "upload-payload"  # dcc.Store: uploads that passed the in-browser size check
+UPLOAD_REFUSED = "upload-refused"  # message when the browser refuses an oversized upload
 
 FOOTER = "footer"
 

@@ -353,6 +353,8 @@ def upload_card() -> html.Article:
                     ]
                 ),
             ),
+            dcc.Store(id=ids.UPLOAD_PAYLOAD),
+            html.P(id=ids.UPLOAD_REFUSED, className="upload-refused", role="alert"),
             dcc.Loading(html.Ul(id=ids.UPLOAD_MESSAGES, className="upload-messages", role="status"), type="dot"),
         ],
     )

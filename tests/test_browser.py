@@ -374,6 +374,27 @@ def test_upload_binary_and_hostile_name_and_markup_stay_inert(sample, page, tmp_
     assert page.js_errors == []
 
 
+def test_oversized_uploads_are_refused_with_a_message(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/")
+    # one file over the 5 MB per-file limit: sent, refused by the server with a message
+    page.set_input_files("#upload input[type=file]", files=[
+        {"name": "big.txt", "mimeType": "text/plain", "buffer": b"word " * (5 * 2**20 // 5 + 100)},
+    ])
+    page.locator("#upload-messages li.error").wait_for(timeout=120_000)
+    assert "over the 5 MB limit" in page.inner_text("#upload-messages")
+    # more than 20 MB at once: refused in the page before anything is sent
+    sent = []
+    page.on("request", lambda r: sent.append(r) if "_dash-update-component" in r.url and
+            "upload-messages" in (r.post_data or "") else None)
+    page.set_input_files("#upload input[type=file]", files=[
+        {"name": f"part{i}.txt", "mimeType": "text/plain", "buffer": b"x" * (4 * 2**20 + 1)} for i in range(6)
+    ])
+    page.wait_for_function("() => document.querySelector('#upload-refused').innerText.includes('20 MB limit')")
+    assert "6 file(s)" in page.inner_text("#upload-refused")
+    assert sent == []
+
+
 def test_empty_store_shows_how_to_add_articles(browser, tmp_path):
     from dashboard.app import create_app
 
