@@ -94,6 +94,11 @@ _CODE_PROBE = (
 )
 
 
+# The code this process imported (taken when this module is first imported, next to the rest of
+# the package): if the files change on disk during a run, fresh workers would run other code.
+_IMPORTED_CODE = eval(_CODE_PROBE)
+
+
 def check_workers(client, where: str) -> None:
     """Refuse a cluster whose workers cannot import this `analysis` code, or run another version
     of it: their scores would differ from this machine's (or the tasks would fail one by one)."""
@@ -105,6 +110,10 @@ def check_workers(client, where: str) -> None:
     except (OSError, TimeoutError) as exc:
         raise FramingError(f"lost the Dask scheduler at {where}: {exc}") from None
     ours = eval(_CODE_PROBE)
+    if ours != _IMPORTED_CODE:
+        raise FramingError(
+            f"the analysis code in {root} changed on disk since this process started; run the command again"
+        )
     if on_scheduler is None:
         raise FramingError(
             f"the Dask scheduler at {where} cannot import the analysis package; start it from the project "

@@ -208,3 +208,13 @@ def test_local_scheduler_uses_a_throwaway_cluster():
     arts = _made_up_articles(120)
     analyser = DigestAnalyser()
     assert score_articles(analyser, arts, "local") == analyser.score_many(arts)
+
+
+def test_code_changed_since_start_is_refused(cluster_address, monkeypatch):
+    import analysis.parallel as parallel
+
+    # As if the analysis files had been edited after this process imported them: fresh workers
+    # would import the new code and disagree with this process, so the run stops with one line.
+    monkeypatch.setattr(parallel, "_IMPORTED_CODE", "not-the-code-on-disk")
+    with pytest.raises(FramingError, match="changed on disk"):
+        score_articles(DigestAnalyser(), _made_up_articles(5), cluster_address)
