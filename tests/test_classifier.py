@@ -162,14 +162,15 @@ def test_fresh_hard_cases_mostly_right(model):
 def test_held_out_macro_f1():
     """Grouped cross-validation: every fold's model is refitted without its test groups.
 
-    The project's goal is 0.80; this floor guards against regressions. See the report from
+    The project's goal is 0.80 (not reached: 0.78 on the current data); this floor guards
+    against regressions. See the report from
     `python -m analysis evaluate` for the current figure.
     """
     from analysis.evaluation import sentence_cv
 
     res = sentence_cv()
     assert res["n"] >= 600
-    assert res["macro_f1"] >= 0.72
+    assert res["macro_f1"] >= 0.76
     # well above a majority-class baseline (~0.17 macro-F1 with three balanced classes)
     assert min(pc["f1"] for pc in res["per_class"].values()) >= 0.6
 
