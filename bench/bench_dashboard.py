@@ -108,7 +108,12 @@ def measure(db: Path, changes: int, exports: int, seed: int) -> None:
     t_first = time.perf_counter() - t_first
     ready = time.perf_counter() - T0
     ds = callbacks.dataset(cfg)
-    print(f"articles: {len(ds.frame):,} scored, {len(ds.outlet_counts):,} outlets")
+    if ds.is_empty:
+        version = callbacks.get_analyser(None).version
+        print(f"error: {db} holds no articles scored by analyser {version} (the code changed since the "
+              "build?); run again to score them", file=sys.stderr)
+        raise SystemExit(1)
+    print(f"articles: {len(ds.frame):,} scored by analyser {ds.version}, {len(ds.outlet_counts):,} outlets")
     print(f"page ready: {ready:.2f} s from process start "
           f"(load+layout {t_layout:.2f} s, first figures+table {t_first:.2f} s, {size / 1e6:.1f} MB of figure JSON)")
 
@@ -135,7 +140,7 @@ def measure(db: Path, changes: int, exports: int, seed: int) -> None:
 
         png_times = []
         for i in range(exports):
-            f = Filters(outlets=tuple(rng.sample(pool, 3))) if i % 2 else Filters()
+            f = Filters(outlets=tuple(rng.sample(pool, min(3, len(pool))))) if i % 2 else Filters()
             _, rows, chart_ctx = callbacks.filtered(cfg, f)
             began = time.perf_counter()
             content = export_chart("framing-by-outlet", "png", rows, chart_ctx).content
