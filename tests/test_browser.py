@@ -9,7 +9,6 @@ import csv
 import io
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
