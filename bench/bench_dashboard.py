@@ -133,8 +133,25 @@ def measure(db: Path, changes: int, exports: int, seed: int) -> None:
         print(f"  of which with free-text search ({len(search_times)}): p50 {pct(search_times, 50):.0f} ms, "
               f"p95 {pct(search_times, 95):.0f} ms")
 
+    # Where the time goes: each chart builder (process_data + create_figure) on the same kind of views.
+    from dashboard.charts import CHARTS
+    from dashboard.data import Filters
+
+    per_chart = {cid: [] for cid in CHARTS}
+    filter_ms = []
+    for _ in range(40):
+        f = Filters.from_query(random_query(rng, pool))
+        began = time.perf_counter()
+        _, rows, chart_ctx = callbacks.filtered(cfg, f)
+        filter_ms.append((time.perf_counter() - began) * 1000)
+        for cid, module in CHARTS.items():
+            began = time.perf_counter()
+            module.create_figure(module.process_data(rows, chart_ctx), chart_ctx)
+            per_chart[cid].append((time.perf_counter() - began) * 1000)
+    print(f"  breakdown (40 views, p50): filtering {pct(filter_ms, 50):.0f} ms; " + "; ".join(
+        f"{cid} {pct(v, 50):.0f} ms" for cid, v in per_chart.items()))
+
     if exports:
-        from dashboard.data import Filters
         from dashboard.export import export_chart
 
         png_times = []
