@@ -102,7 +102,7 @@ def render_view(cfg: Config, search: str | None) -> dict:
     filters = Filters.from_query(search)
     ds = dataset(cfg)
     # Memoised per data snapshot and filters: back/forward and popular views cost nothing.
-    return ds.memo(("view", filters), lambda: _render_view(cfg, ds, filters), limit=32)
+    return ds.memo("view", filters, lambda: _render_view(cfg, ds, filters), limit=32)
 
 
 def _render_view(cfg: Config, ds: Dataset, filters: Filters) -> dict:

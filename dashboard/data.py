@@ -10,6 +10,7 @@ import functools
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -123,40 +124,72 @@ class Dataset:
 
     frame: pd.DataFrame
     version: str
-    haystack: pa.Array = field(repr=False)  # lower-cased "title\ntext", one per row
+    texts: tuple = field(default=(), repr=False)  # (titles, texts) as Arrow arrays, for the search copy
     outlet_counts: tuple[tuple[str, int], ...] = ()
     stamp: tuple = ()  # (db_stamp, analyser version) this snapshot was read at
-    # Results derived from this snapshot (search masks, rendered views). It lives and dies with
+    # Results derived from this snapshot (search masks, rendered views). They live and die with
     # the snapshot, so a reload after an upload never keeps old results (or old frames) alive.
-    _memo: OrderedDict = field(default_factory=OrderedDict, repr=False)
-    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _memo: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def is_empty(self) -> bool:
         return self.frame.empty
 
-    def memo(self, key, compute, limit: int = 64):
-        """`compute()` once per key for this snapshot (least recently used entries dropped)."""
-        with self._memo_lock:
-            if key in self._memo:
-                self._memo.move_to_end(key)
-                return self._memo[key]
+    def memo(self, kind: str, key, compute, limit: int = 32):
+        """`compute()` once per (kind, key) for this snapshot (least recently used dropped)."""
+        with self._lock:
+            table = self._memo.setdefault(kind, OrderedDict())
+            if key in table:
+                table.move_to_end(key)
+                return table[key]
         value = compute()
-        with self._memo_lock:
-            self._memo[key] = value
-            while len(self._memo) > limit:
-                self._memo.popitem(last=False)
+        with self._lock:
+            table[key] = value
+            while len(table) > limit:
+                table.popitem(last=False)
         return value
+
+    @property
+    def haystack(self) -> list:
+        """Lower-cased "title\ntext" per row, built once (in slices, one per core)."""
+        return self.memo("haystack", None, self._build_haystack, limit=1)
+
+    def _build_haystack(self) -> list:
+        titles, texts = self.texts or (pa.array([], pa.string()), pa.array([], pa.string()))
+        titles, texts = titles.cast(pa.large_string()), texts.cast(pa.large_string())
+        sep = pa.scalar("\n", pa.large_string())
+        joined = pc.binary_join_element_wise(pc.fill_null(titles, ""), pc.fill_null(texts, ""), sep)
+        lowered = pc.utf8_lower(joined)
+        if isinstance(lowered, pa.ChunkedArray):
+            lowered = lowered.combine_chunks()
+        n = len(lowered)
+        step = max(1, -(-n // _WORKERS))
+        return [lowered.slice(i, step) for i in range(0, n, step)] or [lowered]
 
     def search_mask(self, q: str) -> np.ndarray:
         """Rows whose title or text contains `q` (case-insensitive, literal)."""
         needle = q.lower()
-        return self.memo(("search", needle), lambda: _search_mask(self.haystack, needle))
+        return self.memo("search", needle, lambda: _search_mask(self.haystack, needle, len(self.frame)), limit=64)
+
+    def warm(self) -> None:
+        """Build the search copy in the background, so the first search does not wait for it."""
+        threading.Thread(target=lambda: self.haystack, name="haystack", daemon=True).start()
 
 
-def _search_mask(haystack: pa.Array, needle: str) -> np.ndarray:
-    found = pc.match_substring(haystack, needle)
-    mask = np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
+_POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="search")
+
+
+def _search_mask(slices: list, needle: str, n: int) -> np.ndarray:
+    # Arrow's kernels release the GIL: the slices are searched on all cores at once.
+    parts = list(_POOL.map(lambda part: pc.match_substring(part, needle), slices))
+    mask = np.zeros(n, dtype=bool)
+    pos = 0
+    for part in parts:
+        values = np.asarray(part.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        mask[pos:pos + len(values)] = values
+        pos += len(values)
     mask.setflags(write=False)
     return mask
 
@@ -217,6 +250,7 @@ def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wa
         with open_store(key) as store:
             frame = store.scored_frame(version)
         ds = build_dataset(frame, version, stamp=(stamp, version))
+        ds.warm()
         _latest[key] = ds
         return ds
     finally:
@@ -235,7 +269,7 @@ def _load_lock(key: str) -> threading.Lock:
 
 
 def build_dataset(frame: pd.DataFrame, version: str, stamp: tuple = ()) -> Dataset:
-    """Prepare a scored frame for fast filtering (sorted, indexed 0..n-1, search text lower-cased)."""
+    """Prepare a scored frame for fast filtering (sorted, indexed 0..n-1, search text kept aside)."""
     frame = frame.copy()
     for col in ("id", "outlet", "title", "text", "label"):
         if col not in frame:
@@ -245,15 +279,26 @@ def build_dataset(frame: pd.DataFrame, version: str, stamp: tuple = ()) -> Datas
     frame["date_start"] = pd.to_datetime(frame["date_start"], errors="coerce")
     frame = frame.sort_values(["outlet", "date_start", "id"], kind="stable", na_position="last")
     frame = frame.reset_index(drop=True)
-    titles = frame["title"].fillna("").astype(str)
-    texts = frame["text"].fillna("").astype(str)
-    haystack = pa.array((titles + "\n" + texts).str.lower().tolist(), type=pa.large_string())
+    texts = (_arrow_text(frame["title"]), _arrow_text(frame["text"]))
     # Views never need the full text (the detail panel reads one article from the store), and
-    # every filter change would otherwise copy it: keep only the lower-cased search copy.
+    # every filter change would otherwise copy it: only the search keeps it, as Arrow arrays.
     frame = frame.drop(columns=["text"])
     counts = frame["outlet"].value_counts()
     outlet_counts = tuple(sorted(((str(o), int(n)) for o, n in counts.items()), key=lambda t: t[0].lower()))
-    return Dataset(frame=frame, version=version, haystack=haystack, outlet_counts=outlet_counts, stamp=stamp)
+    return Dataset(frame=frame, version=version, texts=texts, outlet_counts=outlet_counts, stamp=stamp)
+
+
+def _arrow_text(series: pd.Series) -> pa.Array:
+    try:
+        arr = pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array(series.astype(object).where(series.notna(), None).map(
+            lambda v: v if v is None else str(v)), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string()) if not pa.types.is_null(arr.type) else pa.array([None] * len(arr), pa.string())
+    return arr
 
 
 # ---------------------------------------------------------------- filtering
