@@ -237,7 +237,8 @@ class Recorder:
                     self.samples.append(f"{kind}: {error}")
 
 
-def user(base: str, seed: int, deadline: float, outlets: list[str], builder: CallbackBuilder | None, rec: Recorder) -> None:
+def user(base: str, seed: int, deadline: float, outlets: list[str], builder: CallbackBuilder | None, rec: Recorder,
+         think: tuple[float, float] = (0.0, 0.2)) -> None:
     rng = random.Random(seed)
     s = requests.Session()
     while time.monotonic() < deadline:
@@ -269,7 +270,7 @@ def user(base: str, seed: int, deadline: float, outlets: list[str], builder: Cal
             except requests.RequestException as exc:
                 error = f"{type(exc).__name__}: {exc}"
             rec.record(kind, time.perf_counter() - t0, error)
-            time.sleep(rng.uniform(0.0, 0.2))  # think time between clicks
+            time.sleep(rng.uniform(*think))  # think time between clicks
 
 
 # ---------------------------------------------------------------- uploads while others read
@@ -382,8 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--writer", action="store_true", help="also ingest new articles into a copy of the store during the run")
     ap.add_argument("--no-callbacks", action="store_true", help="only the export routes")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--think", default="0.5-2",
+                    help="seconds a user pauses between requests, as MIN-MAX (0-0 = hammer the server)")
     args = ap.parse_args(argv)
 
+    think = tuple(float(x) for x in args.think.split("-", 1))
     db = args.db.resolve()
     print(f"{os.cpu_count()} cores; load average before the run: {os.getloadavg()[0]:.1f} (other work skews the figures)")
     ensure_store(db, args.corpus)
@@ -420,14 +424,21 @@ def main(argv: list[str] | None = None) -> int:
             t.start()
         for t in warm:
             t.join()
-        print(f"{len(outlets)} outlets; {args.users} users for {args.seconds:.0f} s "
+        print(f"{len(outlets)} outlets; {args.users} users for {args.seconds:.0f} s, {think[0]:g}-{think[1]:g} s between requests "
               f"({'view callback + table page + CSV exports' if builder else 'CSV exports only'})", flush=True)
+
+        # One user alone: the server's own time per request, before any queueing.
+        solo = Recorder()
+        user(base, args.seed, time.monotonic() + min(15.0, args.seconds / 4), outlets, builder, solo, (0.0, 0.0))
+        print("one user alone (no queueing): " + ", ".join(
+            f"{k} p50 {pct(v, 50) * 1e3:.0f} ms" for k, v in sorted(solo.latency.items())), flush=True)
 
         rec = Recorder()
         start = time.monotonic()
         deadline = start + args.seconds
         threads = [
-            threading.Thread(target=user, args=(base, args.seed * 1000 + i, deadline, outlets, builder, rec), daemon=True)
+            threading.Thread(target=user, args=(base, args.seed * 1000 + i, deadline, outlets, builder, rec, think),
+                             daemon=True)
             for i in range(args.users)
         ]
         writer_result: dict = {}
