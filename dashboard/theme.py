@@ -75,6 +75,12 @@ def escape(text) -> str:
     return html.escape(str(text), quote=False)
 
 
+def escape_all(texts) -> list[str]:
+    """`escape` of many strings at once (hover text of thousands of points): the same
+    replacements as html.escape(quote=False), in the same order, without a call per string."""
+    return [t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for t in texts]
+
+
 def footnote_text(ctx: ChartContext, note: str = "") -> str:
     """Plain-text footnote: filters, analyser version and the chart's own note."""
     parts = [f"Filters: {ctx.filters_text or 'none (all articles)'}"]

@@ -54,7 +54,11 @@ def outlet_order(df: pd.DataFrame) -> list[str]:
     """
     if df.empty:
         return []
-    means = df.groupby("outlet", sort=False, observed=True)["framing"].mean()
+    return ordered_by_mean(df.groupby("outlet", sort=False, observed=True)["framing"].mean())
+
+
+def ordered_by_mean(means: pd.Series) -> list[str]:
+    """Index labels of `means` (outlet -> mean framing) in `outlet_order`'s order."""
     return [name for name, _ in sorted(means.items(), key=lambda kv: (_nan_last(kv[1]), str(kv[0])))]
 
 
@@ -104,15 +108,23 @@ def family_shares(df: pd.DataFrame, prefix: str, labels: dict[str, str]) -> tupl
     columns = ["outlet", prefix, f"{prefix}_label", "share", "n_articles"]
     if df.empty or not keys:
         return pd.DataFrame(columns=columns), int(len(df))
-    weights = df[[f"{prefix}:{k}" for k in keys]].astype("float64").abs().fillna(0.0).to_numpy()
+    weights = df[[f"{prefix}:{k}" for k in keys]].to_numpy(dtype="float64", na_value=np.nan)
+    weights = np.nan_to_num(np.abs(weights), nan=0.0)
     totals = weights.sum(axis=1)
     has = totals > 0
-    shares = pd.DataFrame(weights[has] / totals[has, None], columns=keys)
-    shares["outlet"] = df["outlet"].astype(object).to_numpy()[has]
-    grouped = shares.groupby("outlet", sort=False, observed=True)
+    # Group on integer codes (outlets in order of first appearance, as groupby(sort=False)):
+    # turning the outlet strings into Python objects cost more than the arithmetic.
+    codes, names = pd.factorize(df["outlet"].to_numpy()[has] if not has.all() else df["outlet"])
+    grouped = pd.DataFrame(weights[has] / totals[has, None], columns=keys).groupby(codes, sort=False)
     n = grouped.size()
-    mean = grouped[keys].mean()
-    rows = mean.reset_index().melt(id_vars="outlet", var_name=prefix, value_name="share")
-    rows[f"{prefix}_label"] = [labels.get(k) or k.replace("_", " ") for k in rows[prefix]]
-    rows["n_articles"] = rows["outlet"].map(n).astype("int64")
+    mean = grouped.mean()
+    outlets = np.asarray(names, dtype=object)[mean.index.to_numpy()]
+    labels_of = [labels.get(k) or k.replace("_", " ") for k in keys]
+    rows = pd.DataFrame({
+        "outlet": np.tile(outlets, len(keys)),
+        prefix: np.repeat(np.asarray(keys, dtype=object), len(outlets)),
+        f"{prefix}_label": np.repeat(np.asarray(labels_of, dtype=object), len(outlets)),
+        "share": mean.to_numpy(dtype="float64").ravel(order="F"),
+        "n_articles": np.tile(n.reindex(mean.index).to_numpy(dtype="int64"), len(keys)),
+    })
     return rows[columns], int((~has).sum())

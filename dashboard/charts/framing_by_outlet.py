@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
-from dashboard.charts.common import (add_note, ensure_columns, note_of, outlet_order, t_half_width,
+from dashboard.charts.common import (add_note, ensure_columns, note_of, ordered_by_mean, t_half_width,
                                      top_outlets)
 from dashboard.charts.context import ChartContext
 
@@ -21,39 +21,51 @@ COLUMNS = ["id", "outlet", "title", "date", "framing", "label", "confidence", "o
 
 def _hash_unit(ids: pd.Series) -> np.ndarray:
     """A stable number in [0, 1) per article id: same jitter and same sample under every filter."""
-    hashed = pd.util.hash_array(ids.astype(str).to_numpy(dtype=object))
+    # categorize=False: ids are unique, so factorising before hashing only costs (same hashes).
+    hashed = pd.util.hash_array(ids.astype(str).to_numpy(dtype=object), categorize=False)
     return (hashed >> np.uint64(11)).astype("float64") / 2.0**53
 
 
 def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     """One row per article behind the chart, with its outlet's n, mean and 95% t-interval."""
     df = ensure_columns(df, ("id", "outlet", "title", "date", "framing", "label", "confidence"))
-    df = df[df["framing"].notna()]
+    known = df["framing"].notna().to_numpy()
+    if not known.all():
+        df = df[known]
     df, note = top_outlets(df)
-    rows = df[["id", "outlet", "title", "date", "framing", "label", "confidence"]].copy()
-    rows["framing"] = rows["framing"].astype("float64")
-    if rows.empty:
+    if df.empty:
         return add_note(pd.DataFrame(columns=COLUMNS), note)
-    g = rows.groupby("outlet", sort=False, observed=True)["framing"]
-    stats = g.agg(outlet_n="count", outlet_mean="mean")
-    half = t_half_width(g.std(ddof=1).to_numpy(), stats["outlet_n"].to_numpy())
-    stats["outlet_ci_low"] = stats["outlet_mean"] - half
-    stats["outlet_ci_high"] = stats["outlet_mean"] + half
-    rows = rows.join(stats, on="outlet")
+    framing = df["framing"].to_numpy(dtype="float64")
+    # One factorisation of the outlet column serves the statistics, the sample and the order.
+    codes, names = pd.factorize(df["outlet"])
+    g = pd.Series(framing).groupby(codes, sort=True)
+    n = g.count().to_numpy()
+    mean = g.mean().to_numpy()
+    half = t_half_width(g.std(ddof=1).to_numpy(), n)
     # Large outlets: plot a stable sample of dots (by article-id hash) so the page stays fast.
-    rank = pd.Series(_hash_unit(rows["id"]), index=rows.index).groupby(rows["outlet"], observed=True).rank(method="first")
-    rows["plotted"] = (rank <= MAX_POINTS).to_numpy()
-    sampled = int((~rows["plotted"]).sum())
-    order = {name: i for i, name in enumerate(outlet_order(rows))}
-    rows = rows.assign(_o=rows["outlet"].map(order)).sort_values(["_o", "framing", "id"]).drop(columns="_o")
-    rows = rows.reset_index(drop=True)[COLUMNS]
+    rank = pd.Series(_hash_unit(df["id"])).groupby(codes).rank(method="first").to_numpy()
+    plotted = rank <= MAX_POINTS
+    sampled = int((~plotted).sum())
+    by_mean = ordered_by_mean(pd.Series(mean, index=names.astype(object)))
+    place = pd.Series(np.arange(len(by_mean)), index=by_mean).reindex(names.astype(object)).to_numpy()
+    id_rank = pd.factorize(df["id"].astype(str), sort=True, use_na_sentinel=False)[0]
+    take = np.lexsort((id_rank, framing, place[codes]))  # stable, like sort_values on the three keys
+    rows = df[["id", "outlet", "title", "date", "label", "confidence"]].iloc[take].reset_index(drop=True)
+    c = codes[take]
+    rows = rows.assign(
+        framing=framing[take], outlet_n=n[c], outlet_mean=mean[c], outlet_ci_low=(mean - half)[c], outlet_ci_high=(mean + half)[c],
+        plotted=plotted[take])[COLUMNS]
     extra = f"{sampled} articles not drawn as dots (at most {MAX_POINTS} per outlet) but counted" if sampled else ""
     return add_note(rows, note, extra)
 
 
-def _escape_series(values: pd.Series) -> pd.Series:
+def _escaped(values: pd.Series) -> list[str]:
+    """Escaped text of each value ("" for a missing one), as a list (hover text of many points)."""
     text = values.astype(object).fillna("").astype(str)
-    return text.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False)
+    if len(text) > 64 and text.nunique() * 4 < len(text):  # outlets, labels: escape each value once
+        unique = pd.unique(text)
+        return text.map(dict(zip(unique, theme.escape_all(unique)))).tolist()
+    return theme.escape_all(text.tolist())
 
 
 def _tick(outlet: str, n: int) -> str:
@@ -65,40 +77,45 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     """Jittered strip per outlet (colour = framing), mean diamond, 95% interval line, n in the label."""
     if data.empty:
         return theme.empty_figure(ctx, TITLE, note=note_of(data))
-    outlets = data.drop_duplicates("outlet").set_index("outlet")
-    order = sorted(outlets.index, key=lambda o: (outlets.at[o, "outlet_mean"], str(o)))
+    outlets = data.drop_duplicates("outlet")
+    names = outlets["outlet"].astype(object).tolist()
+    means_all = outlets["outlet_mean"].to_numpy(dtype="float64")
+    order_idx = sorted(range(len(names)), key=lambda i: (means_all[i], str(names[i])))
+    order = [names[i] for i in order_idx]
+    means = means_all[order_idx]
+    ns = outlets["outlet_n"].to_numpy()[order_idx].astype(int).tolist()
+    lows = outlets["outlet_ci_low"].to_numpy(dtype="float64")[order_idx]
+    highs = outlets["outlet_ci_high"].to_numpy(dtype="float64")[order_idx]
     pos = {name: i for i, name in enumerate(order)}
-    dots = data[data["plotted"].astype(bool)]
-    y = dots["outlet"].map(pos).to_numpy(dtype=float) + (_hash_unit(dots["id"]) - 0.5) * 0.5
+    dots = data[data["plotted"].astype(bool).to_numpy()]
+    y = dots["outlet"].astype(object).map(pos).to_numpy(dtype=float) + (_hash_unit(dots["id"]) - 0.5) * 0.5
     # Hover pieces built column-wise (thousands of points): title, then outlet · date · label.
-    title = _escape_series(dots["title"])
+    # Text goes to plotly as numpy unicode arrays: object arrays are deep-copied string by string.
+    title = _escaped(dots["title"])
     when = dots["date"].astype(object).where(dots["date"].notna() & (dots["date"].astype(str) != ""), "date unknown")
-    detail = _escape_series(dots["outlet"]) + " · " + _escape_series(when) + " · " + _escape_series(dots["label"])
+    detail = [f"{o} · {w} · {lab}" for o, w, lab in zip(_escaped(dots["outlet"]), _escaped(when), _escaped(dots["label"]))]
+    framing = dots["framing"].to_numpy(dtype="float64")
     traces = [dict(
-        type="scatter", x=dots["framing"].to_numpy(dtype="float64"), y=y, mode="markers", name="article",
-        customdata=dots["id"].astype(str).to_numpy(dtype=object), text=title.to_numpy(dtype=object),
-        hovertext=detail.to_numpy(dtype=object),
+        type="scatter", x=framing, y=y, mode="markers", name="article",
+        customdata=np.array(dots["id"].astype(str).tolist(), dtype=str), text=np.array(title, dtype=str),
+        hovertext=np.array(detail, dtype=str),
         hovertemplate="<b>%{text}</b><br>%{hovertext}<br>framing %{x:+.2f}<extra></extra>",
-        marker=dict(color=dots["framing"].to_numpy(dtype="float64"), colorscale=theme.AXIS_COLORSCALE,
+        marker=dict(color=framing, colorscale=theme.AXIS_COLORSCALE,
                     cmin=-1, cmax=1, size=7, opacity=0.8, line=dict(width=0.5, color="#333333"), showscale=False),
     )]
     ci_x, ci_y = [], []
-    for name in order:
-        low, high = outlets.at[name, "outlet_ci_low"], outlets.at[name, "outlet_ci_high"]
-        if pd.notna(low) and pd.notna(high):
+    for i, (low, high) in enumerate(zip(lows, highs)):
+        if not (np.isnan(low) or np.isnan(high)):
             ci_x += [max(low, -1.0), min(high, 1.0), None]
-            ci_y += [pos[name], pos[name], None]
+            ci_y += [i, i, None]
     traces.append(dict(type="scatter", x=ci_x, y=ci_y, mode="lines", name="95% interval",
                        line=dict(color="#222222", width=3), hoverinfo="skip"))
-    means = [float(outlets.at[o, "outlet_mean"]) for o in order]
-    ns = [int(outlets.at[o, "outlet_n"]) for o in order]
     mean_hover = []
-    for o, m, n in zip(order, means, ns):
-        low, high = outlets.at[o, "outlet_ci_low"], outlets.at[o, "outlet_ci_high"]
-        ci = f"95% interval {low:+.2f} … {high:+.2f}" if pd.notna(low) else "one article: no interval"
+    for o, m, n, low, high in zip(order, means, ns, lows, highs):
+        ci = f"95% interval {low:+.2f} … {high:+.2f}" if not np.isnan(low) else "one article: no interval"
         mean_hover.append(f"<b>{theme.escape(o)}</b><br>mean {m:+.2f} · n = {n}<br>{ci}")
     traces.append(dict(
-        type="scatter", x=means, y=list(range(len(order))), mode="markers", name="outlet mean",
+        type="scatter", x=[float(m) for m in means], y=list(range(len(order))), mode="markers", name="outlet mean",
         text=mean_hover, hovertemplate="%{text}<extra></extra>",
         marker=dict(symbol="diamond", size=13, color=[theme.axis_colour(m) for m in means],
                     line=dict(width=1.5, color="#111111")),
