@@ -1,6 +1,7 @@
 """The stacked horizontal share bars used by `frame-mix` and `voices`."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -32,17 +33,22 @@ def stacked_share_figure(data: pd.DataFrame, ctx: ChartContext, title: str, pref
     colours = theme.category_colours(keys)
     n = data.drop_duplicates("outlet").set_index("outlet")["n_articles"]
     ticks = [f"{theme.escape(o if len(o) <= 32 else o[:31] + '…')}  (n = {int(n[o])})" for o in outlets]
+    # All segments at once: a (category × outlet) grid of shares, 0 where a pair has no row.
+    grid = np.zeros((len(keys), len(outlets)))
+    k_at = data[prefix].map({k: i for i, k in enumerate(keys)}).to_numpy()
+    o_at = data["outlet"].map({o: i for i, o in enumerate(outlets)}).to_numpy()
+    grid[k_at, o_at] = data["share"].astype("float64").fillna(0.0).to_numpy()
+    named = data[data[f"{prefix}_label"].notna()].drop_duplicates(prefix).set_index(prefix)[f"{prefix}_label"]
+    customdata = [[theme.escape(o), int(n[o])] for o in outlets]
     traces = []
-    for key in keys:
-        part = data[data[prefix] == key].set_index("outlet").reindex(outlets)
-        label = str(part[f"{prefix}_label"].dropna().iloc[0]) if part[f"{prefix}_label"].notna().any() else key
-        share = part["share"].fillna(0.0).to_numpy(dtype="float64")
+    for key, share in zip(keys, grid):
+        label = str(named[key]) if key in named.index else key
         traces.append(dict(
             type="bar", x=share, y=ticks, orientation="h", name=theme.escape(label),
             marker=dict(color=colours[key], line=dict(width=0.5, color="#ffffff")),
             text=[f"{s:.0%}" if s >= 0.08 else "" for s in share], textposition="inside",
             insidetextanchor="middle", textfont=dict(size=11),
-            customdata=[[theme.escape(o), int(n[o])] for o in outlets],
+            customdata=customdata,
             hovertemplate=(f"<b>%{{customdata[0]}}</b><br>{theme.escape(label)}: %{{x:.1%}}"
                            "<br>n = %{customdata[1]} articles<extra></extra>"),
         ))

@@ -1,6 +1,7 @@
 """Monthly mean framing per outlet, with the story's key events marked."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -25,24 +26,32 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     month); the note says how many.
     """
     df = ensure_columns(df, ("outlet", "framing", "date_precision", "date_start"))
-    df = df[df["framing"].notna()]
-    start = pd.to_datetime(df["date_start"], errors="coerce")
-    precise = start.notna() & ~df["date_precision"].astype(str).isin(["year", "unknown"])
-    undated = int((~precise).sum())
-    dated = df[precise].assign(month=start[precise].dt.to_period("M").dt.to_timestamp())
-    counts = dated["outlet"].value_counts()
-    counts = counts[counts > 0]
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-    keep = {name for name, _ in ranked[:MAX_LINES]}
-    pooled = len(counts) - len(keep)
-    group = dated["outlet"].astype(object).where(dated["outlet"].isin(keep), OTHER)
-    rows = (dated.assign(outlet=group).groupby(["outlet", "month"], sort=True, observed=True)["framing"]
+    known = df["framing"].notna().to_numpy()
+    start = pd.to_datetime(df["date_start"], errors="coerce").to_numpy(dtype="datetime64[ns]")
+    # Few distinct precisions: test each once, not each row's string.
+    p_codes, p_values = pd.factorize(df["date_precision"].astype(str), use_na_sentinel=False)
+    coarse = np.isin(np.asarray(p_values, dtype=object), ["year", "unknown"])
+    precise = known & ~np.isnat(start) & ~coarse[p_codes]
+    undated = int((known & ~precise).sum())
+    codes, names = pd.factorize(df["outlet"].to_numpy()[precise] if not precise.all() else df["outlet"])
+    names = np.asarray(names, dtype=object)
+    counts = np.bincount(codes, minlength=len(names))
+    ranked = sorted((i for i in range(len(names)) if counts[i] > 0), key=lambda i: (-counts[i], str(names[i])))
+    keep = ranked[:MAX_LINES]
+    pooled = len(ranked) - len(keep)
+    line = np.full(len(names), len(keep))  # each outlet's line: its rank, or the pooled line last
+    line[keep] = np.arange(len(keep))
+    month = start[precise].astype("datetime64[M]")
+    rows = (pd.DataFrame({"line": line[codes], "month": month.astype("int64"), "framing": df["framing"].to_numpy(
+        dtype="float64", na_value=np.nan)[precise]}).groupby(["line", "month"], sort=True)["framing"]
             .agg(n="count", mean_framing="mean").reset_index())
-    rows["month"] = rows["month"].dt.strftime("%Y-%m")
-    rows["n"] = rows["n"].astype("int64")
-    rank = {name: i for i, (name, _) in enumerate(ranked)}
-    rows = (rows.assign(_r=rows["outlet"].map(lambda o: rank.get(o, len(rank))))
-            .sort_values(["_r", "month"]).drop(columns="_r").reset_index(drop=True))[COLUMNS]
+    labels = np.asarray(list(names[keep]) + [OTHER], dtype=object)
+    rows = pd.DataFrame({
+        "outlet": labels[rows["line"].to_numpy()],
+        "month": np.datetime_as_string(rows["month"].to_numpy().astype("datetime64[M]"), unit="M").astype(object),
+        "n": rows["n"].to_numpy(dtype="int64"),
+        "mean_framing": rows["mean_framing"].to_numpy(dtype="float64"),
+    })[COLUMNS]
     notes = []
     if undated:
         notes.append(f"{undated} article{'s' if undated != 1 else ''} without a day or month date excluded")
@@ -75,15 +84,20 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     own = data.loc[data["outlet"] != OTHER, "n"]
     biggest = max(int(own.max()) if len(own) else 1, 1)
     traces, shapes, notes = [], theme.axis_bands("y"), []
+    days = months.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    ns = data["n"].to_numpy(dtype="int64")
+    means = data["mean_framing"].to_numpy(dtype="float64")
+    at = data.groupby(data["outlet"].astype(object).to_numpy(), sort=False).indices
     for name in sorted(names, key=lambda n: n != OTHER):  # pooled line first, i.e. underneath
-        part = data[data["outlet"] == name]
-        sizes = [5.0] * len(part) if name == OTHER else [6 + 16 * min(n / biggest, 1) ** 0.5 for n in part["n"]]
+        rows = at[name]
+        n = ns[rows].tolist()
+        sizes = [5.0] * len(n) if name == OTHER else [6 + 16 * min(k / biggest, 1) ** 0.5 for k in n]
         traces.append(dict(
-            type="scatter", x=months.loc[part.index].dt.strftime("%Y-%m-%d").tolist(),
-            y=part["mean_framing"].to_numpy(dtype="float64"), mode="lines+markers", name=theme.escape(name),
+            type="scatter", x=days[rows].tolist(), y=means[rows],
+            mode="lines+markers", name=theme.escape(name),
             line=dict(color=colours[name], width=2, dash="dot" if name == OTHER else "solid"),
             marker=dict(size=sizes, color=colours[name], line=dict(width=1, color="#ffffff")),
-            customdata=part["n"].tolist(),
+            customdata=n,
             hovertemplate=(f"<b>{theme.escape(name)}</b><br>%{{x|%B %Y}}<br>"
                            "mean framing %{y:+.2f}<br>n = %{customdata}<extra></extra>"),
         ))
