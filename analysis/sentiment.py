@@ -6,10 +6,18 @@ reads as negative, so polarity is not stance.
 """
 from __future__ import annotations
 
-from textblob import TextBlob
-from textblob.en import sentiment as _pattern_sentiment  # what TextBlob(text).sentiment calls
+from functools import cache
 
 from analysis.lexicon import Lexicon, Scan
+
+
+@cache
+def _pattern_analyser():
+    """TextBlob's pattern analyser, imported on first use: textblob pulls in nltk, which costs
+    seconds at start-up in processes (the dashboard) that never score an article."""
+    from textblob.en import sentiment  # what TextBlob(text).sentiment calls
+
+    return sentiment
 
 
 def sentence_sentiment(text: str) -> tuple[float, float]:
@@ -18,12 +26,14 @@ def sentence_sentiment(text: str) -> tuple[float, float]:
     Calls TextBlob's pattern analyser directly: building a TextBlob and a namedtuple per
     sentence costs more than the analysis of a short sentence.
     """
-    polarity, subjectivity = _pattern_sentiment(text)
+    polarity, subjectivity = _pattern_analyser()(text)
     return float(polarity), float(subjectivity)
 
 
 def text_sentiment(text: str) -> tuple[float, float]:
     """TextBlob sentiment of a whole text (the benchmark's bare pass)."""
+    from textblob import TextBlob
+
     s = TextBlob(text).sentiment
     return float(s.polarity), float(s.subjectivity)
 
