@@ -26,17 +26,21 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     actors = family(df, "sent")
     if df.empty or not actors:
         return add_note(pd.DataFrame(columns=COLUMNS), note)
-    values = df[[f"sent:{a}" for a in actors]].astype("float64")
-    values.columns = actors
-    values["outlet"] = df["outlet"].astype(object).to_numpy()
-    long = values.melt(id_vars="outlet", var_name="actor", value_name="polarity").dropna(subset=["polarity"])
-    rows = long.groupby(["outlet", "actor"], sort=False, observed=True)["polarity"].agg(mean_polarity="mean", n="count").reset_index()
-    rows["actor_label"] = [ctx.label("actor", a) for a in rows["actor"]]
-    order = {name: i for i, name in enumerate(outlet_order(df))}
-    rank = {a: i for i, a in enumerate(actors)}
-    rows = (rows.assign(_o=rows["outlet"].map(order), _a=rows["actor"].map(rank))
-            .sort_values(["_o", "_a"]).drop(columns=["_o", "_a"]).reset_index(drop=True))
-    rows["n"] = rows["n"].astype("int64")
+    values = df[[f"sent:{a}" for a in actors]].to_numpy(dtype="float64", na_value=np.nan)
+    # Wide per-outlet means and counts on integer codes (NaN = not mentioned, skipped by both).
+    codes, names = pd.factorize(df["outlet"])
+    g = pd.DataFrame(values, columns=actors).groupby(codes, sort=False)
+    order = outlet_order(df)
+    code_of = {name: i for i, name in enumerate(np.asarray(names, dtype=object))}
+    shown = [code_of[o] for o in order]
+    mean = g.mean().reindex(shown).to_numpy(dtype="float64")
+    count = g.count().reindex(shown).to_numpy(dtype="int64")
+    oi, ai = np.nonzero(count > 0)  # outlet-major, actors in column order: the display order
+    labels = np.asarray([ctx.label("actor", a) for a in actors], dtype=object)
+    rows = pd.DataFrame({
+        "outlet": np.asarray(order, dtype=object)[oi], "actor": np.asarray(actors, dtype=object)[ai],
+        "actor_label": labels[ai], "mean_polarity": mean[oi, ai], "n": count[oi, ai],
+    })
     return add_note(rows[COLUMNS], note)
 
 
