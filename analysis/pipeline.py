@@ -153,23 +153,27 @@ def score_pending(
     pending = store.unscored(analyser.version, ids)
     if not pending:
         return 0
-    if scheduler is not None:
-        from analysis.parallel import score_articles  # imported late: Dask is heavy
-
-        scores = score_articles(analyser, pending, scheduler)
-        for i in range(0, len(scores), 2000):
-            store.save_scores(scores[i : i + 2000])
-        return len(scores)
     from tqdm import tqdm
 
+    if scheduler is not None:
+        from analysis.parallel import iter_scored  # imported late: Dask is heavy
+
+        batches = iter_scored(analyser, pending, scheduler)
+    else:
+        batches = ((chunk, analyser.score_many(chunk)) for chunk in _chunks(pending, chunk_size))
     done = 0
     with tqdm(total=len(pending), file=sys.stderr, disable=not progress, unit="article", desc="scoring") as bar:
-        for i in range(0, len(pending), chunk_size):
-            chunk = pending[i : i + chunk_size]
-            store.save_scores(analyser.score_many(chunk))
+        # each batch is saved as it arrives, so an interrupted run keeps what it finished
+        for chunk, scores in batches:
+            store.save_scores(scores)
             done += len(chunk)
             bar.update(len(chunk))
     return done
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 # ---------------------------------------------------------------- command line
