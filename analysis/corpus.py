@@ -325,15 +325,22 @@ def _stem(path: Path) -> str:
     return name[: -len(suffix)] if suffix and name.lower().endswith(suffix) else path.stem
 
 
+def _text_or_error(data: bytes, src: str) -> str | IngestError:
+    """The decoded text of a whole file, or why it cannot be read as an article source."""
+    try:
+        text = decode_bytes(data)
+    except NotText as exc:
+        return IngestError(src, str(exc))
+    if not text.strip():
+        return IngestError(src, "empty file (only whitespace)")
+    return text
+
+
 def _read_document(path: Path, suffix: str, manifest: dict[str, dict] | None) -> Iterator[Article | IngestError]:
     src = str(path)
-    try:
-        text = decode_bytes(path.read_bytes())
-    except NotText as exc:
-        yield IngestError(src, str(exc))
-        return
-    if not text.strip():
-        yield IngestError(src, "empty file (only whitespace)")
+    text = _text_or_error(path.read_bytes(), src)
+    if isinstance(text, IngestError):
+        yield text
         return
     fields = dict((manifest or {}).get(path.name, {}))
     page: dict = {}
@@ -443,13 +450,9 @@ def _read_csv(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
     if len(data) > limits.max_data_bytes:
         yield IngestError(src, f"file too large ({_mb(len(data))} uncompressed; the limit is {_mb(limits.max_data_bytes)})")
         return
-    try:
-        text = decode_bytes(data)
-    except NotText as exc:
-        yield IngestError(src, str(exc))
-        return
-    if not text.strip():
-        yield IngestError(src, "empty file (only whitespace)")
+    text = _text_or_error(data, src)
+    if isinstance(text, IngestError):
+        yield text
         return
     csv.field_size_limit(max(limits.max_record_bytes, 131072))
     reader = csv.reader(io.StringIO(text, newline=""))
