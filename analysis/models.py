@@ -58,7 +58,7 @@ class Evidence:
     contribution: float  # signed: + pushes pro-Ankara, - pushes pro-Washington
     terms: list[str] = field(default_factory=list)
     speaker: str | None = None  # who is quoted, if anyone
-    side: str | None = None  # the speaker's camp (actor group id from the lexicon)
+    side: str | None = None  # the speaker's camp id from the lexicon (e.g. turkey_gov), not an actor group
     frames: list[str] = field(default_factory=list)
 
 
