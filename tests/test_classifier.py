@@ -19,6 +19,8 @@ FRAMES = {
     "technology_industry",
     "partner_reliability",
     "russia_threat",
+    "syria_kurds",
+    "rule_of_law",
 }
 HARD_KINDS = {"loaded_wording", "reported_other_side", "neutral_loaded", "negated", "hedged"}
 
@@ -162,15 +164,14 @@ def test_fresh_hard_cases_mostly_right(model):
 def test_held_out_macro_f1():
     """Grouped cross-validation: every fold's model is refitted without its test groups.
 
-    The project's goal is 0.80 (not reached: 0.78 on the current data); this floor guards
-    against regressions. See the report from
-    `python -m analysis evaluate` for the current figure.
+    The project's goal is 0.80 (0.803 on the current data, see `python -m analysis evaluate`);
+    this floor leaves room for the fold noise of small edits to the data (±0.013 between folds).
     """
     from analysis.evaluation import sentence_cv
 
     res = sentence_cv()
     assert res["n"] >= 600
-    assert res["macro_f1"] >= 0.76
+    assert res["macro_f1"] >= 0.78
     # well above a majority-class baseline (~0.17 macro-F1 with three balanced classes)
     assert min(pc["f1"] for pc in res["per_class"].values()) >= 0.6
 
