@@ -19,7 +19,8 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from analysis.errors import FramingError
 from analysis.models import LABELS
 from dashboard import ids, layout
-from dashboard.data import Dataset, Filters, filter_mask, get_analyser, load_dataset, open_store, outlet_options
+from dashboard.data import (Dataset, Filters, filter_mask, get_analyser, get_reader, load_dataset, open_store,
+                            outlet_options)
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ def chart_context(cfg: Config, filters: Filters):
     """The ChartContext for the current lexicon, analyser version and filters."""
     from dashboard.charts.context import ChartContext
 
-    analyser = get_analyser(cfg.lexicon_path)
-    return ChartContext.from_lexicon(analyser.lexicon, filters.describe(), analyser.version)
+    lexicon, version = get_reader(cfg.lexicon_path)
+    return ChartContext.from_lexicon(lexicon, filters.describe(), version)
 
 
 def filtered(cfg: Config, filters: Filters):
@@ -70,7 +71,8 @@ def chart_figure(chart_id: str, rows, chart_ctx):
     module = CHARTS[chart_id]
     fig = module.create_figure(module.process_data(rows, chart_ctx), chart_ctx)
     # On the page the card already shows the title; exports (dashboard.export) keep it in the figure.
-    return fig.update_layout(title_text="")
+    layout = dict(fig["layout"], title=dict(fig["layout"].get("title", {}), text=""))
+    return {"data": fig["data"], "layout": layout}
 
 
 # ---------------------------------------------------------------- filters <-> address
@@ -213,13 +215,13 @@ def article_detail(cfg: Config, article_id: str | None):
     """The detail panel's children for one article id."""
     if not article_id:
         return no_update
-    analyser = get_analyser(cfg.lexicon_path)
+    lexicon, version = get_reader(cfg.lexicon_path)
     with open_store(cfg.db_path) as store:
         article = store.get_article(article_id)
         if article is None:
             return [layout.html.P(f"Article {article_id} is no longer in the store.")]
-        score = store.get_score(article.content_hash, analyser.version)
-    return layout.article_detail(article, score, analyser.lexicon)
+        score = store.get_score(article.content_hash, version)
+    return layout.article_detail(article, score, lexicon)
 
 
 # ---------------------------------------------------------------- export

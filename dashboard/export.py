@@ -258,7 +258,7 @@ def export_chart(chart_id: str, fmt: str, df: pd.DataFrame, ctx: ChartContext) -
     filename = f"{chart_id}.{fmt}"
     if fmt == "csv":
         return ExportFile(csv_bytes(data, _meta(ctx, chart_id, note_of(data))), MIMETYPES[fmt], filename)
-    fig = module.create_figure(data, ctx)
+    fig = go.Figure(module.create_figure(data, ctx))  # validated for the renderers
     if fmt == "html":
         return ExportFile(figure_html(fig, ctx, module.TITLE), MIMETYPES[fmt], filename)
     return ExportFile(figure_image(fig, fmt), MIMETYPES[fmt], filename)
@@ -286,7 +286,7 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for chart_id, module in CHARTS.items():
             data = module.process_data(df, ctx)
-            fig = module.create_figure(data, ctx)
+            fig = go.Figure(module.create_figure(data, ctx))  # validated for the renderers
             parts = {
                 "png": figure_image(fig, "png"),
                 "svg": figure_image(fig, "svg"),

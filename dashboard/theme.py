@@ -12,8 +12,6 @@ import textwrap
 
 from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
-
 if TYPE_CHECKING:  # theme is imported by the chart modules; keep the import graph acyclic
     from dashboard.charts.context import ChartContext
 
@@ -44,9 +42,9 @@ ROW_HEIGHT = 28  # pixels per outlet row in the per-outlet charts
 EMPTY_MESSAGE = "No articles match the current filters"
 
 
-# A small template of our own, given at construction: plotly would otherwise deep-copy its large
-# default template into every figure, which dominated the time to build a chart.
-TEMPLATE = go.layout.Template(layout=dict(
+# A small template of our own: plotly would otherwise apply its large default template (exports
+# build go.Figure objects from these dicts).
+TEMPLATE = dict(layout=dict(
     paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", font=FONT, colorway=list(PALETTE),
     xaxis=dict(gridcolor="#EBEBEB", linecolor="#BBBBBB", zerolinecolor="#BBBBBB", ticks="", automargin=True),
     yaxis=dict(gridcolor="#EBEBEB", linecolor="#BBBBBB", zerolinecolor="#BBBBBB", ticks="", automargin=True),
@@ -101,9 +99,10 @@ def axis_bands(axis: str = "x") -> list[dict]:
 
 
 def finish(traces: list[dict], layout: dict, ctx: ChartContext, title: str, note: str = "", *,
-           height: int | None = None, bottom: int = 72, top: int = 90) -> go.Figure:
-    """The figure: traces and layout (plain dicts) plus the common title, fonts, margins and the
-    filters/version footnote, validated by plotly once (building trace by trace costs ~10x more).
+           height: int | None = None, bottom: int = 72, top: int = 90) -> dict:
+    """The figure as a plain dict (what plotly.js reads): traces and layout plus the common title,
+    fonts, margins and the filters/version footnote. The page sends it as it is, since building a
+    go.Figure costs more than the chart; exports and tests wrap it in go.Figure, which validates it.
 
     `bottom` is the space (px) the x-axis labels and title need above the footnote.
     The filters and version are also put in `layout.meta` for the HTML export.
@@ -127,10 +126,10 @@ def finish(traces: list[dict], layout: dict, ctx: ChartContext, title: str, note
     )
     if height:
         layout["height"] = height
-    return go.Figure(data=traces, layout=layout)
+    return {"data": list(traces), "layout": layout}
 
 
-def empty_figure(ctx: ChartContext, title: str, message: str = EMPTY_MESSAGE, note: str = "") -> go.Figure:
+def empty_figure(ctx: ChartContext, title: str, message: str = EMPTY_MESSAGE, note: str = "") -> dict:
     """A blank chart that says why it is blank (never an exception, never an empty plot area)."""
     layout = dict(
         annotations=[dict(text=escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,

@@ -109,8 +109,7 @@ def test_render_view_follows_the_filters(env):
     assert everything["summary"].startswith("5 of 5 articles")
     beta = callbacks.render_view(cfg, "?outlet=Beta+Wire")
     assert beta["summary"].startswith("2 of 5 articles")
-    points = [c for trace in beta["figures"]["framing-by-outlet"].data
-              for c in (list(trace.customdata) if trace.customdata is not None else [])]
+    points = [c for trace in beta["figures"]["framing-by-outlet"]["data"] for c in trace.get("customdata", [])]
     assert sorted(map(str, points)) == ["beta-1", "beta-2"]
     assert not everything["empty"]
 

@@ -1,11 +1,13 @@
 """Figure builders: pure functions of a synthetic scored frame, checked without a browser."""
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.io.json import to_json_plotly
 import pytest
 from scipy import stats
 
@@ -38,8 +40,9 @@ def test_registry_order_and_module_contract():
 @pytest.mark.parametrize("chart_id", CHART_IDS)
 def test_every_chart_has_title_footnote_and_readable_size(chart_id):
     ctx = context(filters_text="outlet: Alpha; label: neutral", version="v-42")
-    fig = build_figure(chart_id, scored_frame(), ctx)
-    assert isinstance(fig, go.Figure)
+    spec = build_figure(chart_id, scored_frame(), ctx)
+    assert json.loads(to_json_plotly(spec))["data"]  # the page sends the plain dict as it is
+    fig = go.Figure(spec)  # and plotly accepts it as a valid figure
     assert CHARTS[chart_id].TITLE in fig.layout.title.text
     foot = [t for t in texts(fig) if "Filters:" in t]
     assert foot and "outlet: Alpha; label: neutral" in foot[0] and "v-42" in foot[0]
@@ -53,7 +56,7 @@ def test_empty_frame_gives_a_message_not_an_exception(chart_id, frame):
     module = CHARTS[chart_id]
     data = module.process_data(frame(), context())
     assert data.empty
-    fig = module.create_figure(data, context())
+    fig = go.Figure(module.create_figure(data, context()))
     assert any("no articles match" in t.lower() for t in texts(fig))
     assert len(fig.data) == 0
 
@@ -64,7 +67,7 @@ def test_empty_frame_gives_a_message_not_an_exception(chart_id, frame):
 def test_framing_by_outlet_points_means_intervals_and_n():
     df = scored_frame({"Alpha": 9, "Beta": 5, "Gamma": 1}, seed=3)
     ctx = context()
-    fig = framing_by_outlet.create_figure(framing_by_outlet.process_data(df, ctx), ctx)
+    fig = go.Figure(framing_by_outlet.create_figure(framing_by_outlet.process_data(df, ctx), ctx))
     assert fig.layout.xaxis.title.text == theme.AXIS_TITLE
     points = trace(fig, "article")
     assert sorted(points.customdata) == sorted(df["id"])  # every article clickable by its id
@@ -99,7 +102,7 @@ def test_framing_by_outlet_points_means_intervals_and_n():
 def test_framing_by_outlet_hover_shows_title_date_score_and_escapes_html():
     df = scored_frame({"Alpha": 3}, seed=1)
     df.loc[0, "title"] = "<script>alert(1)</script> S-400"
-    fig = build_figure("framing-by-outlet", df, context())
+    fig = go.Figure(build_figure("framing-by-outlet", df, context()))
     points = trace(fig, "article")
     at = list(points.customdata).index(df.loc[0, "id"])
     assert points.text[at] == "&lt;script&gt;alert(1)&lt;/script&gt; S-400"
@@ -118,7 +121,7 @@ def test_framing_by_outlet_limits_outlets_and_samples_dots_but_counts_all():
     big = data[data["outlet"] == "Big"]
     assert len(big) == spec["Big"] and big["plotted"].sum() == framing_by_outlet.MAX_POINTS
     assert big["outlet_mean"].iloc[0] == pytest.approx(df.loc[df["outlet"] == "Big", "framing"].mean())
-    fig = framing_by_outlet.create_figure(data, context())
+    fig = go.Figure(framing_by_outlet.create_figure(data, context()))
     assert len(fig.layout.yaxis.ticktext) == 25
     assert any(f"n = {spec['Big']}" in t for t in fig.layout.yaxis.ticktext)
     assert any("25 outlets" in t for t in texts(fig))
@@ -151,7 +154,7 @@ def test_framing_over_time_monthly_means_sizes_and_unknown_dates():
     for key, row in expected.iterrows():
         assert got.at[key, "mean_framing"] == pytest.approx(row["mean"])
         assert got.at[key, "n"] == row["size"]
-    fig = framing_over_time.create_figure(data, ctx)
+    fig = go.Figure(framing_over_time.create_figure(data, ctx))
     assert fig.layout.yaxis.title.text == theme.AXIS_TITLE
     alpha = trace(fig, "Alpha")
     assert "lines" in alpha.mode and "markers" in alpha.mode
@@ -166,7 +169,7 @@ def test_framing_over_time_marks_events_in_the_shown_period_only():
     ctx = ChartContext(events=[("2017-12", "Contract signed"), ("2019-07-12", "First delivery"),
                                ("2030-01-01", "Far future"), ("not a date", "Broken")],
                        filters_text="", analyser_version="v")
-    fig = build_figure("framing-over-time", df, ctx)
+    fig = go.Figure(build_figure("framing-over-time", df, ctx))
     lines = [s for s in fig.layout.shapes if s.type == "line"]
     assert sorted(pd.Timestamp(s.x0) for s in lines) == [pd.Timestamp("2017-12-01"), pd.Timestamp("2019-07-12")]
     assert all(s.yref == "paper" and s.x0 == s.x1 for s in lines)
@@ -203,7 +206,7 @@ def test_frame_mix_shares_sum_to_one_and_match_independent_computation():
     got = data[data["outlet"] == "Alpha"].set_index("frame")["share"]
     for k in FRAMES:
         assert got[k] == pytest.approx(expected[k])
-    fig = frame_mix.create_figure(data, ctx)
+    fig = go.Figure(frame_mix.create_figure(data, ctx))
     assert fig.layout.barmode == "stack"
     assert [t.name for t in fig.data] == [theme.escape(v) for v in FRAMES.values()]
     assert all(t.orientation == "h" for t in fig.data)
@@ -223,7 +226,7 @@ def test_voices_skip_articles_without_attributed_text():
     assert data["share"].sum() == pytest.approx(1.0)
     expected = _mean_article_shares(df, "Alpha", "voice", list(CAMPS))
     assert data.set_index("voice")["share"].to_dict() == pytest.approx(expected)
-    fig = voices.create_figure(data, context())
+    fig = go.Figure(voices.create_figure(data, context()))
     assert [t.name for t in fig.data] == list(CAMPS.values())
     assert f"n = {len(df) - silent}" in fig.data[0].y[0]
 
@@ -237,7 +240,7 @@ def test_actor_sentiment_heatmap_values_and_counts():
     ctx = context()
     data = actor_sentiment.process_data(df, ctx)
     assert not ((data["outlet"] == "Beta") & (data["actor"] == "russia")).any()
-    fig = actor_sentiment.create_figure(data, ctx)
+    fig = go.Figure(actor_sentiment.create_figure(data, ctx))
     heat = fig.data[0]
     assert heat.type == "heatmap" and heat.zmid == 0
     assert list(heat.x) == list(ACTORS.values())
@@ -260,7 +263,7 @@ def test_actor_sentiment_heatmap_values_and_counts():
 def test_outlet_order_is_the_same_in_every_per_outlet_chart():
     df = scored_frame({"Alpha": 7, "Beta": 7, "Gamma": 7, "Delta": 7}, seed=11)
     ctx = context()
-    reference = [t.split("  (")[0] for t in build_figure("framing-by-outlet", df, ctx).layout.yaxis.ticktext]
+    reference = [t.split("  (")[0] for t in build_figure("framing-by-outlet", df, ctx)["layout"]["yaxis"]["ticktext"]]
     for chart_id in ("frame-mix", "voices", "actor-sentiment"):
         data = CHARTS[chart_id].process_data(df, ctx)
         assert list(dict.fromkeys(data["outlet"])) == reference, chart_id
@@ -298,4 +301,4 @@ def test_categorical_outlets_with_filtered_out_categories(chart_id):
     data = CHARTS[chart_id].process_data(cat, context())
     assert sorted(set(data["outlet"].astype(str))) == ["Alpha", "Beta"]
     assert len(data) == len(plain)
-    assert isinstance(CHARTS[chart_id].create_figure(data, context()), go.Figure)
+    assert go.Figure(CHARTS[chart_id].create_figure(data, context())).layout.height

@@ -1,5 +1,5 @@
 """Chart registry: each module has CHART_ID, TITLE, DESCRIPTION, process_data(df, ctx) -> rows
-behind the chart (what its CSV export holds) and create_figure(rows, ctx) -> plotly Figure.
+behind the chart (what its CSV export holds) and create_figure(rows, ctx) -> the figure as a plain dict (go.Figure(...) of it validates it).
 Pure functions of a DataFrame: nothing here imports Dash.
 """
 from dashboard.charts import actor_sentiment, frame_mix, framing_by_outlet, framing_over_time, voices

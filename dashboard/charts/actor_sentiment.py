@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard import theme
-from dashboard.charts.common import add_note, ensure_columns, family, note_of, outlet_order, top_outlets
+from dashboard.charts.common import add_note, ensure_columns, factorize, family, note_of, outlet_order, top_outlets
 from dashboard.charts.context import ChartContext
 
 CHART_ID = "actor-sentiment"
@@ -28,10 +27,10 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
         return add_note(pd.DataFrame(columns=COLUMNS), note)
     values = df[[f"sent:{a}" for a in actors]].to_numpy(dtype="float64", na_value=np.nan)
     # Wide per-outlet means and counts on integer codes (NaN = not mentioned, skipped by both).
-    codes, names = pd.factorize(df["outlet"])
+    codes, names = factorize(df["outlet"])
     g = pd.DataFrame(values, columns=actors).groupby(codes, sort=False)
     order = outlet_order(df)
-    code_of = {name: i for i, name in enumerate(np.asarray(names, dtype=object))}
+    code_of = {name: i for i, name in enumerate(names)}
     shown = [code_of[o] for o in order]
     mean = g.mean().reindex(shown).to_numpy(dtype="float64")
     count = g.count().reindex(shown).to_numpy(dtype="int64")
@@ -44,7 +43,7 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     return add_note(rows[COLUMNS], note)
 
 
-def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
     """Heatmap outlets × actor groups, purple (negative) ↔ green (positive), value and n in each cell."""
     if data.empty:
         return theme.empty_figure(ctx, TITLE, message=f"{theme.EMPTY_MESSAGE} mentioning an actor group",

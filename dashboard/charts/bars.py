@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard import theme
 from dashboard.charts.common import add_note, ensure_columns, family_shares, note_of, outlet_order, top_outlets
@@ -24,7 +23,7 @@ def share_rows(df: pd.DataFrame, prefix: str, labels: dict[str, str], what: str)
 
 
 def stacked_share_figure(data: pd.DataFrame, ctx: ChartContext, title: str, prefix: str,
-                         x_title: str, empty: str) -> go.Figure:
+                         x_title: str, empty: str) -> dict:
     """One bar per outlet, one coloured segment per category; segments of a bar sum to 1."""
     if data.empty:
         return theme.empty_figure(ctx, title, message=empty, note=note_of(data))

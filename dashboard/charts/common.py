@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats  # installed with scikit-learn
+from scipy.special import stdtrit  # Student-t quantiles; scipy.stats takes twice as long to import
 
 MAX_OUTLETS = 25  # per-outlet charts stay readable on a laptop; the note says what was left out
 BASE_COLUMNS = ("id", "outlet", "title", "url", "date", "date_precision", "date_start", "framing",
@@ -33,18 +33,38 @@ def family(df: pd.DataFrame, prefix: str) -> list[str]:
     return [c[len(head):] for c in df.columns if isinstance(c, str) and c.startswith(head)]
 
 
+def factorize(values: pd.Series | np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize(values[mask])`: integer codes (-1 for missing) and the distinct values as an
+    object array, in order of first appearance. A categorical column (the dashboard's outlets)
+    is read from its codes, without touching its strings."""
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        codes = np.asarray(values.cat.codes.to_numpy(), dtype=np.int64)
+        if mask is not None:
+            codes = codes[mask]
+        present, first = np.unique(codes, return_index=True)
+        keep = first[present >= 0].argsort(kind="stable")
+        present = present[present >= 0][keep]
+        remap = np.full(len(values.cat.categories) + 1, -1, dtype=np.int64)  # last slot: code -1
+        remap[present] = np.arange(len(present))
+        return remap[codes], np.asarray(values.cat.categories, dtype=object)[present]
+    if mask is not None:
+        values = np.asarray(values, dtype=object)[mask]
+    codes, names = pd.factorize(values)
+    return codes, np.asarray(names, dtype=object)
+
+
 def top_outlets(df: pd.DataFrame, limit: int = MAX_OUTLETS) -> tuple[pd.DataFrame, str]:
     """Rows of the `limit` outlets with the most articles, and a note when some were left out."""
-    counts = df["outlet"].value_counts()
-    counts = counts[counts > 0]  # a categorical column lists outlets that were filtered out
-    if len(counts) <= limit:
+    codes, names = factorize(df["outlet"])
+    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    if len(names) <= limit:
         return df, ""
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-    keep = [name for name, _ in ranked[:limit]]
-    left = int(counts.sum() - sum(n for _, n in ranked[:limit]))
-    note = (f"Showing the {limit} outlets with the most articles, of {len(counts)} "
+    ranked = sorted(range(len(names)), key=lambda i: (-counts[i], str(names[i])))
+    keep = ranked[:limit]
+    left = int(counts.sum() - counts[keep].sum())
+    note = (f"Showing the {limit} outlets with the most articles, of {len(names)} "
             f"({left} articles from the others not shown); pick outlets with the filter")
-    return df[df["outlet"].isin(keep)], note
+    return df[np.isin(codes, keep)], note
 
 
 def outlet_order(df: pd.DataFrame) -> list[str]:
@@ -54,7 +74,13 @@ def outlet_order(df: pd.DataFrame) -> list[str]:
     """
     if df.empty:
         return []
-    return ordered_by_mean(df.groupby("outlet", sort=False, observed=True)["framing"].mean())
+    codes, names = factorize(df["outlet"])
+    framing = df["framing"].to_numpy(dtype="float64", na_value=np.nan)
+    known = (codes >= 0) & ~np.isnan(framing)
+    with np.errstate(invalid="ignore", divide="ignore"):  # an outlet without a known framing: NaN, last
+        means = (np.bincount(codes[known], weights=framing[known], minlength=len(names))
+                 / np.bincount(codes[known], minlength=len(names)))
+    return ordered_by_mean(pd.Series(means, index=names))
 
 
 def ordered_by_mean(means: pd.Series) -> list[str]:
@@ -71,7 +97,7 @@ def t_half_width(std, n, level: float = 0.95) -> np.ndarray:
     n = np.asarray(n, dtype="float64")
     std = np.asarray(std, dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = stats.t.ppf(0.5 + level / 2, np.where(n >= 2, n - 1, np.nan))
+        q = stdtrit(np.where(n >= 2, n - 1, np.nan), 0.5 + level / 2)
         return np.where(n >= 2, q * std / np.sqrt(n), np.nan)
 
 
@@ -112,13 +138,12 @@ def family_shares(df: pd.DataFrame, prefix: str, labels: dict[str, str]) -> tupl
     weights = np.nan_to_num(np.abs(weights), nan=0.0)
     totals = weights.sum(axis=1)
     has = totals > 0
-    # Group on integer codes (outlets in order of first appearance, as groupby(sort=False)):
-    # turning the outlet strings into Python objects cost more than the arithmetic.
-    codes, names = pd.factorize(df["outlet"].to_numpy()[has] if not has.all() else df["outlet"])
+    # Group on integer codes (outlets in order of first appearance, as groupby(sort=False)).
+    codes, names = factorize(df["outlet"], None if has.all() else has)
     grouped = pd.DataFrame(weights[has] / totals[has, None], columns=keys).groupby(codes, sort=False)
     n = grouped.size()
     mean = grouped.mean()
-    outlets = np.asarray(names, dtype=object)[mean.index.to_numpy()]
+    outlets = names[mean.index.to_numpy()]
     labels_of = [labels.get(k) or k.replace("_", " ") for k in keys]
     rows = pd.DataFrame({
         "outlet": np.tile(outlets, len(keys)),

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard import theme
-from dashboard.charts.common import (add_note, ensure_columns, note_of, ordered_by_mean, t_half_width,
+from dashboard.charts.common import (add_note, ensure_columns, factorize, note_of, ordered_by_mean, t_half_width,
                                      top_outlets)
 from dashboard.charts.context import ChartContext
 
@@ -14,7 +13,7 @@ CHART_ID = "framing-by-outlet"
 TITLE = "Framing by outlet"
 DESCRIPTION = ("Every article is a dot on the pro-Washington ↔ pro-Ankara axis; the diamond is the "
                "outlet's mean with its 95% interval, n is the number of articles.")
-MAX_POINTS = 300  # dots per outlet; mean and interval always use every article
+MAX_POINTS = 200  # dots per outlet; mean and interval always use every article
 COLUMNS = ["id", "outlet", "title", "date", "framing", "label", "confidence", "outlet_n",
            "outlet_mean", "outlet_ci_low", "outlet_ci_high", "plotted"]
 
@@ -37,35 +36,40 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
         return add_note(pd.DataFrame(columns=COLUMNS), note)
     framing = df["framing"].to_numpy(dtype="float64")
     # One factorisation of the outlet column serves the statistics, the sample and the order.
-    codes, names = pd.factorize(df["outlet"])
+    codes, names = factorize(df["outlet"])
     g = pd.Series(framing).groupby(codes, sort=True)
     n = g.count().to_numpy()
     mean = g.mean().to_numpy()
     half = t_half_width(g.std(ddof=1).to_numpy(), n)
-    # Large outlets: plot a stable sample of dots (by article-id hash) so the page stays fast.
-    rank = pd.Series(_hash_unit(df["id"])).groupby(codes).rank(method="first").to_numpy()
-    plotted = rank <= MAX_POINTS
+    # Large outlets: plot a stable sample of dots (by article-id hash) so the page stays fast:
+    # each article's rank within its outlet in hash order.
+    plotted = np.ones(len(codes), dtype=bool)
+    big = np.flatnonzero((n > MAX_POINTS)[codes])  # only these rows need hashing and ranking
+    if len(big):
+        order = big[np.lexsort((_hash_unit(df["id"].iloc[big]), codes[big]))]
+        first = np.concatenate(([True], codes[order][1:] != codes[order][:-1]))
+        group_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        plotted[order] = np.arange(len(order)) - group_start < MAX_POINTS
     sampled = int((~plotted).sum())
-    by_mean = ordered_by_mean(pd.Series(mean, index=names.astype(object)))
-    place = pd.Series(np.arange(len(by_mean)), index=by_mean).reindex(names.astype(object)).to_numpy()
-    id_rank = pd.factorize(df["id"].astype(str), sort=True, use_na_sentinel=False)[0]
-    take = np.lexsort((id_rank, framing, place[codes]))  # stable, like sort_values on the three keys
-    rows = df[["id", "outlet", "title", "date", "label", "confidence"]].iloc[take].reset_index(drop=True)
+    by_mean = ordered_by_mean(pd.Series(mean, index=names))
+    place = pd.Series(np.arange(len(by_mean)), index=by_mean).reindex(names).to_numpy()
+    # Outlets in chart order, then by framing; ties keep the input's order (np.lexsort is stable).
+    take = np.lexsort((framing, place[codes]))
     c = codes[take]
-    rows = rows.assign(
-        framing=framing[take], outlet_n=n[c], outlet_mean=mean[c], outlet_ci_low=(mean - half)[c], outlet_ci_high=(mean + half)[c],
-        plotted=plotted[take])[COLUMNS]
+    rows = pd.DataFrame({
+        **{col: df[col].array.take(take) for col in ("id", "outlet", "title", "date", "label", "confidence")},
+        "framing": framing[take], "outlet_n": n[c], "outlet_mean": mean[c], "outlet_ci_low": (mean - half)[c],
+        "outlet_ci_high": (mean + half)[c], "plotted": plotted[take]})[COLUMNS]
     extra = f"{sampled} articles not drawn as dots (at most {MAX_POINTS} per outlet) but counted" if sampled else ""
     return add_note(rows, note, extra)
 
 
 def _escaped(values: pd.Series) -> list[str]:
     """Escaped text of each value ("" for a missing one), as a list (hover text of many points)."""
-    text = values.astype(object).fillna("").astype(str)
-    if len(text) > 64 and text.nunique() * 4 < len(text):  # outlets, labels: escape each value once
-        unique = pd.unique(text)
-        return text.map(dict(zip(unique, theme.escape_all(unique)))).tolist()
-    return theme.escape_all(text.tolist())
+    if isinstance(values.dtype, pd.CategoricalDtype):  # outlets, labels: escape each category once
+        names = theme.escape_all([str(c) for c in values.cat.categories]) + [""]  # code -1: missing
+        return np.asarray(names, dtype=object)[values.cat.codes.to_numpy()].tolist()
+    return theme.escape_all(["" if v is None or v != v else str(v) for v in values.tolist()])
 
 
 def _tick(outlet: str, n: int) -> str:
@@ -73,7 +77,7 @@ def _tick(outlet: str, n: int) -> str:
     return f"{theme.escape(name)}  (n = {n})"
 
 
-def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
     """Jittered strip per outlet (colour = framing), mean diamond, 95% interval line, n in the label."""
     if data.empty:
         return theme.empty_figure(ctx, TITLE, note=note_of(data))
@@ -88,17 +92,17 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
     highs = outlets["outlet_ci_high"].to_numpy(dtype="float64")[order_idx]
     pos = {name: i for i, name in enumerate(order)}
     dots = data[data["plotted"].astype(bool).to_numpy()]
-    y = dots["outlet"].astype(object).map(pos).to_numpy(dtype=float) + (_hash_unit(dots["id"]) - 0.5) * 0.5
+    codes, outlet_names = factorize(dots["outlet"])
+    row_of = np.array([pos[name] for name in outlet_names], dtype=float)
+    y = row_of[codes] + (_hash_unit(dots["id"]) - 0.5) * 0.5
     # Hover pieces built column-wise (thousands of points): title, then outlet · date · label.
-    # Text goes to plotly as numpy unicode arrays: object arrays are deep-copied string by string.
-    title = _escaped(dots["title"])
-    when = dots["date"].astype(object).where(dots["date"].notna() & (dots["date"].astype(str) != ""), "date unknown")
-    detail = [f"{o} · {w} · {lab}" for o, w, lab in zip(_escaped(dots["outlet"]), _escaped(when), _escaped(dots["label"]))]
+    outlet_text = theme.escape_all([str(o) for o in outlet_names])
+    detail = [f"{outlet_text[c]} · {w or 'date unknown'} · {lab}"
+              for c, w, lab in zip(codes.tolist(), _escaped(dots["date"]), _escaped(dots["label"]))]
     framing = dots["framing"].to_numpy(dtype="float64")
     traces = [dict(
         type="scatter", x=framing, y=y, mode="markers", name="article",
-        customdata=np.array(dots["id"].astype(str).tolist(), dtype=str), text=np.array(title, dtype=str),
-        hovertext=np.array(detail, dtype=str),
+        customdata=[str(i) for i in dots["id"].tolist()], text=_escaped(dots["title"]), hovertext=detail,
         hovertemplate="<b>%{text}</b><br>%{hovertext}<br>framing %{x:+.2f}<extra></extra>",
         marker=dict(color=framing, colorscale=theme.AXIS_COLORSCALE,
                     cmin=-1, cmax=1, size=7, opacity=0.8, line=dict(width=0.5, color="#333333"), showscale=False),

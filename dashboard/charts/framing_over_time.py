@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard import theme
-from dashboard.charts.common import add_note, ensure_columns, note_of, parse_partial_date
+from dashboard.charts.common import add_note, ensure_columns, factorize, note_of, parse_partial_date
 from dashboard.charts.context import ChartContext
 
 CHART_ID = "framing-over-time"
@@ -28,13 +27,10 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     df = ensure_columns(df, ("outlet", "framing", "date_precision", "date_start"))
     known = df["framing"].notna().to_numpy()
     start = pd.to_datetime(df["date_start"], errors="coerce").to_numpy(dtype="datetime64[ns]")
-    # Few distinct precisions: test each once, not each row's string.
-    p_codes, p_values = pd.factorize(df["date_precision"].astype(str), use_na_sentinel=False)
-    coarse = np.isin(np.asarray(p_values, dtype=object), ["year", "unknown"])
-    precise = known & ~np.isnat(start) & ~coarse[p_codes]
+    coarse = df["date_precision"].isin(["year", "unknown"]).to_numpy(dtype=bool)
+    precise = known & ~np.isnat(start) & ~coarse
     undated = int((known & ~precise).sum())
-    codes, names = pd.factorize(df["outlet"].to_numpy()[precise] if not precise.all() else df["outlet"])
-    names = np.asarray(names, dtype=object)
+    codes, names = factorize(df["outlet"], None if precise.all() else precise)
     counts = np.bincount(codes, minlength=len(names))
     ranked = sorted((i for i in range(len(names)) if counts[i] > 0), key=lambda i: (-counts[i], str(names[i])))
     keep = ranked[:MAX_LINES]
@@ -71,7 +67,7 @@ def _events_in(ctx: ChartContext, first: pd.Timestamp, last: pd.Timestamp) -> li
     return sorted(out)
 
 
-def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
     """Lines per outlet of monthly mean framing; markers sized by n; events as vertical lines."""
     if data.empty:
         return theme.empty_figure(ctx, TITLE, message=f"{theme.EMPTY_MESSAGE} with a day or month date",

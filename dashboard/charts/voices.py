@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard import theme
 from dashboard.charts.bars import share_rows, stacked_share_figure
@@ -19,7 +18,7 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     return share_rows(df, "voice", ctx.camps, "attributed text")
 
 
-def create_figure(data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
     """Stacked horizontal bars, one segment per camp."""
     return stacked_share_figure(data, ctx, TITLE, "voice", "share of attributed text",
                                 f"{theme.EMPTY_MESSAGE} with attributed text")
