@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.models import LABELS
+from dashboard.search import TokenIndex, scan
 
 MAX_OUTLETS = 200  # a URL can name at most this many outlets; more is ignored
 MAX_TEXT = 200  # longest search string / outlet name taken from a URL
@@ -151,11 +152,11 @@ class Dataset:
         return value
 
     @property
-    def haystack(self) -> list:
-        """Lower-cased "title\ntext" per row, built once (in slices, one per core)."""
+    def haystack(self) -> pa.Array:
+        """Lower-cased "title\ntext" per row, built once."""
         return self.memo("haystack", None, self._build_haystack, limit=1)
 
-    def _build_haystack(self) -> list:
+    def _build_haystack(self) -> pa.Array:
         titles, texts = self.texts or (pa.array([], pa.string()), pa.array([], pa.string()))
         titles, texts = titles.cast(pa.large_string()), texts.cast(pa.large_string())
         sep = pa.scalar("\n", pa.large_string())
@@ -163,35 +164,47 @@ class Dataset:
         lowered = pc.utf8_lower(joined)
         if isinstance(lowered, pa.ChunkedArray):
             lowered = lowered.combine_chunks()
-        n = len(lowered)
-        step = max(1, -(-n // _WORKERS))
-        return [lowered.slice(i, step) for i in range(0, n, step)] or [lowered]
+        # The search copy replaces the original texts (views never read them): half the memory.
+        object.__setattr__(self, "texts", ())
+        return lowered
 
     def search_mask(self, q: str) -> np.ndarray:
         """Rows whose title or text contains `q` (case-insensitive, literal)."""
         needle = q.lower()
-        return self.memo("search", needle, lambda: _search_mask(self.haystack, needle, len(self.frame)), limit=64)
+        return self.memo("search", needle, lambda: self._search(needle), limit=64)
 
-    def warm(self) -> None:
-        """Build the search copy in the background, so the first search does not wait for it."""
-        threading.Thread(target=lambda: self.haystack, name="haystack", daemon=True).start()
+    def _search(self, needle: str) -> np.ndarray:
+        with self._lock:  # never wait for the index: until it is built, scan
+            index = self._memo.get("index", {}).get(None)
+        if index is not None:
+            mask = index.search(needle)
+        else:
+            mask = scan(self.haystack, needle)
+        mask.setflags(write=False)
+        return mask
 
+    def _build_index(self) -> TokenIndex:
+        return TokenIndex.build(self.haystack)
 
-_WORKERS = max(1, min(4, os.cpu_count() or 1))
-_POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="search")
+    def warm(self, index: bool = True) -> None:
+        """Build the search copy (and then the token index) in the background, so the first
+        searches do not wait for them."""
+        def work():
+            self.haystack
+            if index:
+                self.memo("index", None, self._build_index, limit=1)
 
+        threading.Thread(target=work, name="search-index", daemon=True).start()
 
-def _search_mask(slices: list, needle: str, n: int) -> np.ndarray:
-    # Arrow's kernels release the GIL: the slices are searched on all cores at once.
-    parts = list(_POOL.map(lambda part: pc.match_substring(part, needle), slices))
-    mask = np.zeros(n, dtype=bool)
-    pos = 0
-    for part in parts:
-        values = np.asarray(part.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-        mask[pos:pos + len(values)] = values
-        pos += len(values)
-    mask.setflags(write=False)
-    return mask
+    def wait_for_index(self, timeout: float | None = None) -> bool:
+        """Block until the token index is built (for benchmarks and tests); False on timeout."""
+        began = time.monotonic()
+        while timeout is None or time.monotonic() - began < timeout:
+            with self._lock:
+                if self._memo.get("index", {}).get(None) is not None:
+                    return True
+            time.sleep(0.05)
+        return False
 
 
 def db_stamp(db_path: str | os.PathLike) -> tuple:
@@ -215,6 +228,15 @@ def get_analyser(lexicon_path: str | None):
     return Analyser.load(Path(lexicon_path) if lexicon_path else None)
 
 
+@functools.lru_cache(maxsize=4)
+def get_reader(lexicon_path: str | None):
+    """(lexicon, analyser version) for a lexicon file, without loading the classifier: what
+    reading scores needs (the full analyser is loaded only to score uploads)."""
+    from analysis.scoring import reader
+
+    return reader(Path(lexicon_path) if lexicon_path else None)
+
+
 def open_store(db_path: str | os.PathLike):
     """A fresh connection to the store (SQLite connections are per thread, so per call)."""
     from analysis.store import Store
@@ -230,7 +252,7 @@ def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wa
     queueing behind the reload (every snapshot is whole: the store commits in transactions).
     `wait=True` always returns the current snapshot (used right after an upload).
     """
-    version = get_analyser(lexicon_path).version
+    version = get_reader(lexicon_path)[1]
     key = str(Path(db_path).resolve())
     stamp = db_stamp(key)
     cached = _latest.get(key)
@@ -283,6 +305,15 @@ def build_dataset(frame: pd.DataFrame, version: str, stamp: tuple = ()) -> Datas
     # Views never need the full text (the detail panel reads one article from the store), and
     # every filter change would otherwise copy it: only the search keeps it, as Arrow arrays.
     frame = frame.drop(columns=["text"])
+    # Every filter change takes rows from these columns, and every chart groups by outlet: integer
+    # codes (categoricals) and plain object arrays are several times cheaper to take from and group
+    # by than Arrow strings.
+    for col in ("outlet", "label", "date_precision"):
+        if col in frame:
+            frame[col] = frame[col].astype("category")
+    for col in ("id", "title", "url", "date"):
+        if col in frame:
+            frame[col] = frame[col].astype(object)
     counts = frame["outlet"].value_counts()
     outlet_counts = tuple(sorted(((str(o), int(n)) for o, n in counts.items()), key=lambda t: t[0].lower()))
     return Dataset(frame=frame, version=version, texts=texts, outlet_counts=outlet_counts, stamp=stamp)
