@@ -94,6 +94,19 @@ def _load_classifier(lex: Lexicon):
     return classifier.load_model(lex), str(classifier.data_version())
 
 
+def version_string(lex: Lexicon, model_version: str) -> str:
+    return f"{ANALYSER_CODE_VERSION}+{lex.story}-{lex.version}.{lex.digest}+clf-{model_version}"
+
+
+def reader(lexicon_path=None) -> tuple[Lexicon, str]:
+    """The lexicon and the version of the analyser `Analyser.load(lexicon_path)` builds, without
+    loading the classifier (nor scikit-learn): all that reading stored scores needs."""
+    from analysis.training_data import data_version
+
+    lex = lexicon_path if isinstance(lexicon_path, Lexicon) else Lexicon.load(lexicon_path)
+    return lex, version_string(lex, data_version())
+
+
 class Analyser:
     """Scores articles with one lexicon (and the sentence classifier when available).
 
@@ -122,8 +135,7 @@ class Analyser:
     @property
     def version(self) -> str:
         """Code version + lexicon story/version/content digest + classifier training-data hash."""
-        lex = self.lexicon
-        return f"{ANALYSER_CODE_VERSION}+{lex.story}-{lex.version}.{lex.digest}+clf-{self.model_version}"
+        return version_string(self.lexicon, self.model_version)
 
     # --- preparation ---------------------------------------------------------------------
     def _prepare(self, article: Article) -> _Prepared:

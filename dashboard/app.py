@@ -8,7 +8,7 @@ from dash import Dash
 
 from dashboard import callbacks, layout, routes
 from dashboard.callbacks import Config
-from dashboard.data import db_stamp, get_analyser, load_dataset, open_store
+from dashboard.data import db_stamp, get_reader, load_dataset, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = "var/framing.db"
@@ -35,12 +35,12 @@ def create_app(db_path: str | os.PathLike = DEFAULT_DB, lexicon_path: str | os.P
     def serve_layout():
         # Called per page load: a reload after an upload (by any worker) shows the new data.
         ds = load_dataset(cfg.db_path, cfg.lexicon_path)
-        analyser = get_analyser(cfg.lexicon_path)
+        lexicon, version = get_reader(cfg.lexicon_path)
         stored = 0
         if ds.is_empty:
             with open_store(cfg.db_path) as store:
                 stored = store.count()
-        return layout.page(ds, analyser.lexicon, analyser.version, data_version=repr(db_stamp(cfg.db_path)),
+        return layout.page(ds, lexicon, version, data_version=repr(db_stamp(cfg.db_path)),
                            stored=stored)
 
     app.layout = serve_layout
