@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from contextlib import nullcontext
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -150,17 +152,21 @@ def score_pending(
 ) -> int:
     """Score the stored articles (all, or those among `ids`) that have no score for
     `analyser.version` yet, saving each chunk as it is done. Returns how many were scored."""
-    pending = store.unscored(analyser.version, ids)
+    pending = store.unscored_ids(analyser.version, ids)
     if not pending:
         return 0
     from tqdm import tqdm
 
+    # Articles are read from the store a chunk at a time (each read is complete before any
+    # write), so memory holds the chunks in flight, never the whole corpus.
+    articles = (a for part in _chunks(pending, chunk_size) for a in list(store.articles(part)))
     if scheduler is not None:
-        from analysis.parallel import iter_scored  # imported late: Dask is heavy
+        from analysis.parallel import iter_scored, partition_size  # imported late: Dask is heavy
 
-        batches = iter_scored(analyser, pending, scheduler)
+        # The articles arrive as a stream: size partitions from the count (local cores as a guess).
+        batches = iter_scored(analyser, articles, scheduler, size=partition_size(len(pending), os.cpu_count() or 2))
     else:
-        batches = ((chunk, analyser.score_many(chunk)) for chunk in _chunks(pending, chunk_size))
+        batches = ((chunk, analyser.score_many(chunk)) for chunk in _chunks_of(articles, chunk_size))
     done = 0
     with tqdm(total=len(pending), file=sys.stderr, disable=not progress, unit="article", desc="scoring") as bar:
         # each batch is saved as it arrives, so an interrupted run keeps what it finished
@@ -174,6 +180,12 @@ def score_pending(
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _chunks_of(items: Iterable, size: int):
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 # ---------------------------------------------------------------- command line

@@ -385,23 +385,25 @@ class Store:
 
     # -------------------------------------------------------- scores
 
-    def unscored(self, version: str, ids: Iterable[str] | None = None) -> list[Article]:
-        """Articles (all, or those among `ids`) with no score for this analyser version yet."""
-        cols = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
+    def unscored_ids(self, version: str, ids: Iterable[str] | None = None) -> list[str]:
+        """Ids (sorted) of the articles (all, or those among `ids`) with no score for this
+        analyser version yet: only the ids, so millions of pending articles stay cheap."""
         sql = (
-            f"SELECT {cols} FROM articles a LEFT JOIN scores s "
+            "SELECT a.id FROM articles a LEFT JOIN scores s "
             "ON s.content_hash = a.content_hash AND s.analyser_version = ? WHERE s.content_hash IS NULL"
         )
         if ids is None:
-            return [_row_to_article(r) for r in self._query(sql + " ORDER BY a.id", (version,))]
-        out: list[Article] = []
+            return [r[0] for r in self._query(sql + " ORDER BY a.id", (version,))]
+        out: list[str] = []
         unique = list(dict.fromkeys(ids))
         for i in range(0, len(unique), _CHUNK):
             chunk = unique[i : i + _CHUNK]
-            rows = self._query(sql + f" AND a.id IN ({', '.join('?' * len(chunk))})", (version, *chunk))
-            out.extend(_row_to_article(r) for r in rows)
-        out.sort(key=lambda a: a.id)
-        return out
+            out.extend(r[0] for r in self._query(sql + f" AND a.id IN ({', '.join('?' * len(chunk))})", (version, *chunk)))
+        return sorted(out)
+
+    def unscored(self, version: str, ids: Iterable[str] | None = None) -> list[Article]:
+        """Articles (all, or those among `ids`) with no score for this analyser version yet."""
+        return list(self.articles(self.unscored_ids(version, ids)))
 
     def save_scores(self, scores: Iterable[ArticleScore]) -> int:
         """Cache scores by (content hash, analyser version), in one transaction."""

@@ -288,3 +288,30 @@ def test_sigkill_mid_ingest_leaves_whole_articles_and_a_rerun_completes(tmp_path
     with Store(tmp_db) as store:
         ids = [a.id for a in store.articles()]
     assert len(ids) == n == len(set(ids))
+
+
+def test_score_pending_reads_the_store_a_chunk_at_a_time(tmp_db, monkeypatch):
+    from analysis.pipeline import score_pending
+
+    class Scorer:  # stands in for the Analyser: the test is about the streaming, not the scores
+        version = "v1"
+
+        def score_many(self, articles):
+            return [score(a) for a in articles]
+
+    with Store(tmp_db) as store:
+        store.add_articles([art(i) for i in range(23)])
+        store.save_scores([score(art(0))])
+        assert store.unscored_ids("v1") == sorted(f"a{i}" for i in range(1, 23))
+        reads = []
+        real = Store.articles
+
+        def articles(self, ids=None):
+            ids = list(ids) if ids is not None else None
+            reads.append(len(ids) if ids is not None else None)
+            return real(self, ids)
+
+        monkeypatch.setattr(Store, "articles", articles)
+        assert score_pending(store, Scorer(), chunk_size=5) == 22
+        assert reads and None not in reads and max(reads) <= 5 and sum(reads) == 22
+        assert store.unscored_ids("v1") == []
