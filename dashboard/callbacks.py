@@ -96,6 +96,19 @@ def sync_filters(triggered: str | None, search, outlets, start, end, labels, q, 
     return (query,) + (no_update,) * 5
 
 
+def outlets_with_unknown(cfg: Config, triggered: str | None, search: str | None):
+    """Dropdown options when an address names outlets the store does not hold (a shared link from
+    another store): sent with the value, so the dropdown never discards them (and rewrites the
+    link); `no_update` otherwise."""
+    if triggered not in (None, ids.URL):
+        return no_update
+    ds = dataset(cfg)
+    wanted = Filters.from_query(search).outlets
+    if all(name in dict(ds.outlet_counts) for name in wanted):
+        return no_update
+    return outlet_options(ds, wanted)
+
+
 # ---------------------------------------------------------------- the view
 
 
@@ -375,6 +388,7 @@ def register(app: Dash, cfg: Config) -> None:
 
     @app.callback(
         *filter_outputs,
+        Output(ids.OUTLET_FILTER, "options"),
         Input(ids.URL, "search"),
         Input(ids.OUTLET_FILTER, "value"),
         Input(ids.DATE_FILTER, "start_date"),
@@ -385,7 +399,8 @@ def register(app: Dash, cfg: Config) -> None:
     )
     def _sync(search, outlets, start, end, labels, q, _clear):
         trig = ctx.triggered_id
-        return sync_filters(trig, search, outlets, start, end, labels, q, clear_clicked=trig == ids.CLEAR_FILTERS)
+        synced = sync_filters(trig, search, outlets, start, end, labels, q, clear_clicked=trig == ids.CLEAR_FILTERS)
+        return (*synced, outlets_with_unknown(cfg, trig, search))
 
     @app.callback(
         *[Output(cid, "figure") for cid in ids.CHART_IDS],
@@ -400,14 +415,15 @@ def register(app: Dash, cfg: Config) -> None:
         return (*view["figures"].values(), view["summary"], not view["empty"], view["empty"])
 
     @app.callback(
-        Output(ids.OUTLET_FILTER, "options"),
+        Output(ids.OUTLET_FILTER, "options", allow_duplicate=True),
         Output(ids.FOOTER, "children"),
         Input(ids.DATA_VERSION, "data"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def _options(_version):
+    def _options(_version, search):
         ds = dataset(cfg)
-        return outlet_options(ds), layout.footer(ds.version, ds).children
+        return outlet_options(ds, Filters.from_query(search).outlets), layout.footer(ds.version, ds).children
 
     @app.callback(
         Output(ids.TABLE, "getRowsResponse"),

@@ -362,6 +362,9 @@ def filter_frame(df_or_ds, f: Filters) -> pd.DataFrame:
     return ds.frame[filter_mask(ds, f)]
 
 
-def outlet_options(ds: Dataset) -> list[dict]:
-    """Dropdown options: every outlet with its number of articles in the label."""
-    return [{"label": f"{name} ({n:,})", "value": name} for name, n in ds.outlet_counts]
+def outlet_options(ds: Dataset, wanted=()) -> list[dict]:
+    """Dropdown options: every outlet with its number of articles in the label, then the
+    `wanted` outlets the store does not hold (a shared link keeps them, with 0 articles)."""
+    options = [{"label": f"{name} ({n:,})", "value": name} for name, n in ds.outlet_counts]
+    known = {name for name, _ in ds.outlet_counts}
+    return options + [{"label": f"{name} (0)", "value": name} for name in wanted if name not in known]

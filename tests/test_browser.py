@@ -234,6 +234,16 @@ def test_shared_link_applies_its_filters(sample, page):
     assert page.url.endswith("?outlet=Sputnik&start=2017-01-01")
 
 
+def test_shared_link_keeps_an_outlet_the_store_does_not_hold(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/?outlet=Sputnik&outlet=Nowhere+Times")
+    page.wait_for_function("() => document.querySelector('#filter-summary').innerText.includes('Nowhere Times')")
+    page.wait_for_timeout(1500)  # give a dropdown that discards unknown values the time to do it
+    assert page.url.endswith("?outlet=Sputnik&outlet=Nowhere+Times")
+    assert "Nowhere Times (0)" in page.inner_text("#outlet-filter")
+    assert all(t.startswith("Sputnik") for t in y_tick_labels(page))
+
+
 def test_label_checkboxes_and_clear_button_drive_the_address(sample, page):
     server, _ = sample
     open_page(page, server.url + "/")

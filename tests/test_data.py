@@ -115,3 +115,9 @@ def test_search_on_a_large_frame_matches_a_python_scan():
     got = set(ds.frame["id"][filter_mask(ds, Filters(q="sanction deal"))])
     want = {f"x{i}" for i, t in enumerate(texts) if "sanction deal" in t.lower()}
     assert got == want and 0 < len(want) < n
+
+
+def test_outlet_options_add_the_wanted_outlets_the_store_lacks(frame):
+    options = outlet_options(build_dataset(frame, "v1"), ("Sputnik", "Nowhere Times"))
+    assert [o["value"] for o in options].count("Sputnik") == 1
+    assert options[-1] == {"label": "Nowhere Times (0)", "value": "Nowhere Times"}
