@@ -125,7 +125,7 @@ def test_framing_by_outlet_limits_outlets_and_samples_dots_but_counts_all():
     assert len(fig.layout.yaxis.ticktext) == 25
     assert any(f"n = {spec['Big']}" in t for t in fig.layout.yaxis.ticktext)
     assert any("25 outlets" in t for t in texts(fig))
-    # the same articles are drawn under another filter (stable sample)
+    # the same articles are drawn when another filter leaves the outlet's rows as they were
     again = framing_by_outlet.process_data(df[df["outlet"] == "Big"], context())
     assert set(again.loc[again["plotted"], "id"]) == set(big.loc[big["plotted"], "id"])
 

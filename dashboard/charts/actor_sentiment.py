@@ -26,14 +26,21 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     if df.empty or not actors:
         return add_note(pd.DataFrame(columns=COLUMNS), note)
     values = df[[f"sent:{a}" for a in actors]].to_numpy(dtype="float64", na_value=np.nan)
-    # Wide per-outlet means and counts on integer codes (NaN = not mentioned, skipped by both).
+    # Per-outlet means and counts on integer codes (NaN = not mentioned, skipped by both).
     codes, names = factorize(df["outlet"])
-    g = pd.DataFrame(values, columns=actors).groupby(codes, sort=False)
     order = outlet_order(df)
     code_of = {name: i for i, name in enumerate(names)}
     shown = [code_of[o] for o in order]
-    mean = g.mean().reindex(shown).to_numpy(dtype="float64")
-    count = g.count().reindex(shown).to_numpy(dtype="int64")
+    mentioned = ~np.isnan(values)
+    sums = np.zeros((len(names), len(actors)))
+    count = np.zeros((len(names), len(actors)), dtype=np.int64)
+    for j in range(len(actors)):
+        rows_j = mentioned[:, j]
+        sums[:, j] = np.bincount(codes[rows_j], weights=values[rows_j, j], minlength=len(names))
+        count[:, j] = np.bincount(codes[rows_j], minlength=len(names))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (sums / count)[shown]
+    count = count[shown]
     oi, ai = np.nonzero(count > 0)  # outlet-major, actors in column order: the display order
     labels = np.asarray([ctx.label("actor", a) for a in actors], dtype=object)
     rows = pd.DataFrame({
@@ -48,20 +55,24 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
     if data.empty:
         return theme.empty_figure(ctx, TITLE, message=f"{theme.EMPTY_MESSAGE} mentioning an actor group",
                                   note=note_of(data))
-    outlets = list(dict.fromkeys(data["outlet"]))
-    actors = list(dict.fromkeys(data["actor"]))
-    labels = data.drop_duplicates("actor").set_index("actor")["actor_label"]
-    grid = data.pivot(index="outlet", columns="actor", values="mean_polarity").reindex(index=outlets, columns=actors)
-    counts = data.pivot(index="outlet", columns="actor", values="n").reindex(index=outlets, columns=actors)
-    text = [[f"{z:+.2f}<br>n = {int(c)}" if pd.notna(z) else "" for z, c in zip(zr, cr)]
-            for zr, cr in zip(grid.to_numpy(), counts.to_numpy())]
+    cols = data.to_dict("list")  # one row per outlet × actor: plain lists are cheapest here
+    outlets = list(dict.fromkeys(cols["outlet"]))
+    actors = list(dict.fromkeys(cols["actor"]))
+    o_at = {o: i for i, o in enumerate(outlets)}
+    a_at = {a: i for i, a in enumerate(actors)}
+    labels = dict(zip(cols["actor"], cols["actor_label"]))
+    z = np.full((len(outlets), len(actors)), np.nan)
+    counts = np.zeros((len(outlets), len(actors)), dtype=int)
+    for o, a, mean, count in zip(cols["outlet"], cols["actor"], cols["mean_polarity"], cols["n"]):
+        z[o_at[o], a_at[a]] = mean
+        counts[o_at[o], a_at[a]] = int(count)
+    text = [[f"{v:+.2f}<br>n = {c}" if not np.isnan(v) else "" for v, c in zip(zr, cr)] for zr, cr in zip(z, counts)]
     x = [theme.escape(labels[a]) for a in actors]
     y = [theme.escape(o if len(o) <= 32 else o[:31] + "…") for o in outlets]
-    counts_filled = np.nan_to_num(counts.to_numpy(dtype="float64"), nan=0.0).astype(int)
     heat = dict(
-        type="heatmap", z=grid.to_numpy(dtype="float64"), x=x, y=y, text=text, texttemplate="%{text}",
+        type="heatmap", z=z, x=x, y=y, text=text, texttemplate="%{text}",
         textfont=dict(size=11), colorscale=theme.POLARITY_COLORSCALE, zmid=0,
-        zmin=-theme.POLARITY_RANGE, zmax=theme.POLARITY_RANGE, xgap=2, ygap=2, customdata=counts_filled,
+        zmin=-theme.POLARITY_RANGE, zmax=theme.POLARITY_RANGE, xgap=2, ygap=2, customdata=counts,
         hovertemplate="<b>%{y}</b> on %{x}<br>mean polarity %{z:+.2f}<br>n = %{customdata} articles<extra></extra>",
         colorbar=dict(title=dict(text="polarity<br>− neg · pos +", side="top"), thickness=12, len=0.8,
                       tickvals=[-theme.POLARITY_RANGE, 0, theme.POLARITY_RANGE],

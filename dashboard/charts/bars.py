@@ -14,10 +14,12 @@ def share_rows(df: pd.DataFrame, prefix: str, labels: dict[str, str], what: str)
     df = ensure_columns(df, ("outlet", "framing"), families=(prefix,))
     df, note = top_outlets(df)
     rows, without = family_shares(df, prefix, labels)
+    # A few hundred rows at most: ordering them in Python beats pandas' per-call overhead.
     order = {name: i for i, name in enumerate(outlet_order(df))}
-    keys = {k: i for i, k in enumerate(dict.fromkeys(rows[prefix]))}
-    rows = (rows.assign(_o=rows["outlet"].map(order), _k=rows[prefix].map(keys))
-            .sort_values(["_o", "_k"]).drop(columns=["_o", "_k"]).reset_index(drop=True))
+    outlets, cats = rows["outlet"].tolist(), rows[prefix].tolist()
+    keys = {k: i for i, k in enumerate(dict.fromkeys(cats))}
+    place = sorted(range(len(rows)), key=lambda i: (order[outlets[i]], keys[cats[i]]))
+    rows = rows.iloc[place].reset_index(drop=True)
     extra = f"{without} article{'s' if without != 1 else ''} with no {what} not counted" if without else ""
     return add_note(rows, note, extra)
 
@@ -27,21 +29,27 @@ def stacked_share_figure(data: pd.DataFrame, ctx: ChartContext, title: str, pref
     """One bar per outlet, one coloured segment per category; segments of a bar sum to 1."""
     if data.empty:
         return theme.empty_figure(ctx, title, message=empty, note=note_of(data))
-    outlets = list(dict.fromkeys(data["outlet"]))
-    keys = list(dict.fromkeys(data[prefix]))
+    cols = data.to_dict("list")  # one row per outlet × category: plain lists are cheapest here
+    outlets = list(dict.fromkeys(cols["outlet"]))
+    keys = list(dict.fromkeys(cols[prefix]))
     colours = theme.category_colours(keys)
-    n = data.drop_duplicates("outlet").set_index("outlet")["n_articles"]
-    ticks = [f"{theme.escape(o if len(o) <= 32 else o[:31] + '…')}  (n = {int(n[o])})" for o in outlets]
+    o_at = {o: i for i, o in enumerate(outlets)}
+    k_at = {k: i for i, k in enumerate(keys)}
+    n: dict = {}
+    named: dict = {}
     # All segments at once: a (category × outlet) grid of shares, 0 where a pair has no row.
     grid = np.zeros((len(keys), len(outlets)))
-    k_at = data[prefix].map({k: i for i, k in enumerate(keys)}).to_numpy()
-    o_at = data["outlet"].map({o: i for i, o in enumerate(outlets)}).to_numpy()
-    grid[k_at, o_at] = data["share"].astype("float64").fillna(0.0).to_numpy()
-    named = data[data[f"{prefix}_label"].notna()].drop_duplicates(prefix).set_index(prefix)[f"{prefix}_label"]
-    customdata = [[theme.escape(o), int(n[o])] for o in outlets]
+    for o, k, label, share, count in zip(cols["outlet"], cols[prefix], cols[f"{prefix}_label"], cols["share"],
+                                         cols["n_articles"]):
+        n.setdefault(o, int(count))
+        if isinstance(label, str):
+            named.setdefault(k, label)
+        grid[k_at[k], o_at[o]] = 0.0 if share is None or share != share else float(share)
+    ticks = [f"{theme.escape(o if len(o) <= 32 else o[:31] + '…')}  (n = {n[o]})" for o in outlets]
+    customdata = [[theme.escape(o), n[o]] for o in outlets]
     traces = []
     for key, share in zip(keys, grid):
-        label = str(named[key]) if key in named.index else key
+        label = named.get(key, key)
         traces.append(dict(
             type="bar", x=share, y=ticks, orientation="h", name=theme.escape(label),
             marker=dict(color=colours[key], line=dict(width=0.5, color="#ffffff")),

@@ -138,18 +138,19 @@ def family_shares(df: pd.DataFrame, prefix: str, labels: dict[str, str]) -> tupl
     weights = np.nan_to_num(np.abs(weights), nan=0.0)
     totals = weights.sum(axis=1)
     has = totals > 0
-    # Group on integer codes (outlets in order of first appearance, as groupby(sort=False)).
-    codes, names = factorize(df["outlet"], None if has.all() else has)
-    grouped = pd.DataFrame(weights[has] / totals[has, None], columns=keys).groupby(codes, sort=False)
-    n = grouped.size()
-    mean = grouped.mean()
-    outlets = names[mean.index.to_numpy()]
+    # Per-outlet sums on integer codes (outlets in order of first appearance).
+    codes, outlets = factorize(df["outlet"], None if has.all() else has)
+    shares = weights[has] / totals[has, None]
+    counts = np.bincount(codes, minlength=len(outlets))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.column_stack([np.bincount(codes, weights=shares[:, j], minlength=len(outlets))
+                                for j in range(len(keys))]) / counts[:, None]
     labels_of = [labels.get(k) or k.replace("_", " ") for k in keys]
     rows = pd.DataFrame({
         "outlet": np.tile(outlets, len(keys)),
         prefix: np.repeat(np.asarray(keys, dtype=object), len(outlets)),
         f"{prefix}_label": np.repeat(np.asarray(labels_of, dtype=object), len(outlets)),
-        "share": mean.to_numpy(dtype="float64").ravel(order="F"),
-        "n_articles": np.tile(n.reindex(mean.index).to_numpy(dtype="int64"), len(keys)),
+        "share": mean.ravel(order="F"),
+        "n_articles": np.tile(counts.astype("int64"), len(keys)),
     })
     return rows[columns], int((~has).sum())

@@ -41,25 +41,24 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     n = g.count().to_numpy()
     mean = g.mean().to_numpy()
     half = t_half_width(g.std(ddof=1).to_numpy(), n)
-    # Large outlets: plot a stable sample of dots (by article-id hash) so the page stays fast:
-    # each article's rank within its outlet in hash order.
-    plotted = np.ones(len(codes), dtype=bool)
-    big = np.flatnonzero((n > MAX_POINTS)[codes])  # only these rows need hashing and ranking
-    if len(big):
-        order = big[np.lexsort((_hash_unit(df["id"].iloc[big]), codes[big]))]
-        first = np.concatenate(([True], codes[order][1:] != codes[order][:-1]))
-        group_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-        plotted[order] = np.arange(len(order)) - group_start < MAX_POINTS
-    sampled = int((~plotted).sum())
     by_mean = ordered_by_mean(pd.Series(mean, index=names))
     place = pd.Series(np.arange(len(by_mean)), index=by_mean).reindex(names).to_numpy()
     # Outlets in chart order, then by framing; ties keep the input's order (np.lexsort is stable).
     take = np.lexsort((framing, place[codes]))
     c = codes[take]
-    rows = pd.DataFrame({
-        **{col: df[col].array.take(take) for col in ("id", "outlet", "title", "date", "label", "confidence")},
-        "framing": framing[take], "outlet_n": n[c], "outlet_mean": mean[c], "outlet_ci_low": (mean - half)[c],
-        "outlet_ci_high": (mean + half)[c], "plotted": plotted[take]})[COLUMNS]
+    # Large outlets: dots for MAX_POINTS articles evenly spaced through the outlet's framing order
+    # (a quantile sample: the strip keeps the distribution's shape and both extremes, the page
+    # stays fast, and the same rows always give the same dots).
+    plotted = np.ones(len(take), dtype=bool)
+    group_start = np.concatenate(([0], np.flatnonzero(c[1:] != c[:-1]) + 1))
+    for start, size in zip(group_start, n[c[group_start]]):
+        if size > MAX_POINTS:
+            plotted[start:start + size] = False
+            plotted[start + np.arange(MAX_POINTS) * size // MAX_POINTS] = True
+    sampled = int((~plotted).sum())
+    rows = df[["id", "outlet", "title", "date", "label", "confidence"]].iloc[take].reset_index(drop=True)
+    rows = rows.assign(framing=framing[take], outlet_n=n[c], outlet_mean=mean[c], outlet_ci_low=(mean - half)[c],
+                       outlet_ci_high=(mean + half)[c], plotted=plotted)[COLUMNS]
     extra = f"{sampled} articles not drawn as dots (at most {MAX_POINTS} per outlet) but counted" if sampled else ""
     return add_note(rows, note, extra)
 
