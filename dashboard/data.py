@@ -132,6 +132,7 @@ class Dataset:
     # the snapshot, so a reload after an upload never keeps old results (or old frames) alive.
     _memo: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _haystack_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -154,7 +155,8 @@ class Dataset:
     @property
     def haystack(self) -> pa.Array:
         """Lower-cased "title\ntext" per row, built once."""
-        return self.memo("haystack", None, self._build_haystack, limit=1)
+        with self._haystack_lock:  # built by one thread only: building it consumes `texts`
+            return self.memo("haystack", None, self._build_haystack, limit=1)
 
     def _build_haystack(self) -> pa.Array:
         titles, texts = self.texts or (pa.array([], pa.string()), pa.array([], pa.string()))

@@ -65,3 +65,17 @@ def test_a_string_found_in_too_many_tokens_is_checked_text_by_text(haystack, mon
     assert index.tokens_containing("e") is None
     assert index.search("e").tolist() == ["e" in t.lower() for t in TEXTS]
     assert not all("e" in t.lower() for t in TEXTS)  # the empty text: a real check, not all True
+
+
+def test_concurrent_first_searches_all_see_every_text():
+    from concurrent.futures import ThreadPoolExecutor
+
+    df = pd.DataFrame({"id": [f"a{i}" for i in range(len(TEXTS))], "outlet": "O", "title": "T",
+                       "text": TEXTS, "label": "neutral", "framing": 0.0, "date_start": pd.NaT})
+    ds = build_dataset(df, "v")
+    ds.warm()  # the background build races the searches below
+    queries = ["trade", "s-400", "the", "sochi"] * 3
+    with ThreadPoolExecutor(4) as pool:
+        masks = list(pool.map(lambda q: int(ds.search_mask(q).sum()), queries))
+    assert masks == [sum(q in t.lower() for t in TEXTS) for q in queries]
+    assert min(masks) >= 1
