@@ -135,8 +135,9 @@ def check_workers(client, where: str) -> None:
         )
 
 
-def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    it = iter(articles)
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    """Consecutive lists of `size` items (the last may be shorter), from any iterable."""
+    it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
 
@@ -156,18 +157,18 @@ def iter_scored_on(
     in_flight = in_flight or 3 * n_workers
     from distributed import KilledWorker
 
-    chunks = _chunks(articles, size)
+    parts = chunks(articles, size)
     queue: deque = deque()
     try:
         # One copy of the analyser (lexicon + fitted model) per worker instead of one per task.
         remote = client.scatter(analyser, broadcast=True, hash=False)
-        for part in islice(chunks, in_flight):
+        for part in islice(parts, in_flight):
             queue.append((part, client.submit(_score_part, remote, part, pure=False)))
         while queue:
             part, future = queue.popleft()
             scored = future.result()
             future.release()
-            nxt = next(chunks, None)
+            nxt = next(parts, None)
             if nxt:
                 queue.append((nxt, client.submit(_score_part, remote, nxt, pure=False)))
             if len(scored) != len(part):

@@ -11,13 +11,13 @@ import json
 import os
 import sys
 from contextlib import nullcontext
-from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from analysis.corpus import IngestWarning, Limits, read_paths
 from analysis.models import Article, ArticleScore, IngestError
+from analysis.parallel import chunks  # Dask itself is imported only when a scheduler is used
 from analysis.store import Store
 
 BATCH_SIZE = 500  # articles per transaction: large enough to amortise commits, small enough to lose little on a kill
@@ -159,14 +159,14 @@ def score_pending(
 
     # Articles are read from the store a chunk at a time (each read is complete before any
     # write), so memory holds the chunks in flight, never the whole corpus.
-    articles = (a for part in _chunks(pending, chunk_size) for a in list(store.articles(part)))
+    articles = (a for part in chunks(pending, chunk_size) for a in list(store.articles(part)))
     if scheduler is not None:
-        from analysis.parallel import iter_scored, partition_size  # imported late: Dask is heavy
+        from analysis.parallel import iter_scored, partition_size
 
         # The articles arrive as a stream: size partitions from the count (local cores as a guess).
         batches = iter_scored(analyser, articles, scheduler, size=partition_size(len(pending), os.cpu_count() or 2))
     else:
-        batches = ((chunk, analyser.score_many(chunk)) for chunk in _chunks_of(articles, chunk_size))
+        batches = ((chunk, analyser.score_many(chunk)) for chunk in chunks(articles, chunk_size))
     done = 0
     with tqdm(total=len(pending), file=sys.stderr, disable=not progress, unit="article", desc="scoring") as bar:
         # each batch is saved as it arrives, so an interrupted run keeps what it finished
@@ -175,17 +175,6 @@ def score_pending(
             done += len(chunk)
             bar.update(len(chunk))
     return done
-
-
-def _chunks(items: list, size: int):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _chunks_of(items: Iterable, size: int):
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 # ---------------------------------------------------------------- command line
