@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.errors import FramingError
+from analysis.errors import run_command
 
 DEFAULT_DB = Path("var/framing.db")
 
@@ -44,38 +44,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        if args.command == "ingest":
-            from analysis.pipeline import run_ingest
+    return run_command(lambda: _run(args))
 
-            return run_ingest(args.paths, db=args.db, strict=args.strict)
-        if args.command == "score":
-            from analysis.pipeline import run_score
 
-            return run_score(
-                args.paths,
-                db=args.db,
-                strict=args.strict,
-                fmt=args.format,
-                with_text=args.with_text,
-                lexicon=args.lexicon,
-                scheduler=args.scheduler,
-                out=args.out,
-            )
-        if args.command == "train":
-            from analysis.classifier import run_train
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "ingest":
+        from analysis.pipeline import run_ingest
 
-            return run_train(lexicon=args.lexicon)
-        if args.command == "evaluate":
-            from analysis.evaluation import run_evaluate
+        return run_ingest(args.paths, db=args.db, strict=args.strict)
+    if args.command == "score":
+        from analysis.pipeline import run_score
 
-            return run_evaluate(lexicon=args.lexicon, db=args.db)
-    except FramingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return run_score(
+            args.paths,
+            db=args.db,
+            strict=args.strict,
+            fmt=args.format,
+            with_text=args.with_text,
+            lexicon=args.lexicon,
+            scheduler=args.scheduler,
+            out=args.out,
+        )
+    if args.command == "train":
+        from analysis.classifier import run_train
+
+        return run_train(lexicon=args.lexicon)
+    if args.command == "evaluate":
+        from analysis.evaluation import run_evaluate
+
+        return run_evaluate(lexicon=args.lexicon, db=args.db)
     return 1
 
 

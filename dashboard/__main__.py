@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.errors import FramingError
+from analysis.errors import FramingError, run_command
 
 DEFAULT_DB = Path("var/framing.db")
 
@@ -64,22 +64,19 @@ def _warm_up(db: Path, lexicon: Path | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        scored = prepare(args.corpus, args.db, args.lexicon)
-        if scored:
-            print(f"scored {scored} new article(s)", file=sys.stderr)
-        from dashboard.app import create_app
+    return run_command(lambda: _serve(args))
 
-        app = create_app(args.db, args.lexicon)
-    except FramingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+
+def _serve(args: argparse.Namespace) -> int:
+    scored = prepare(args.corpus, args.db, args.lexicon)
+    if scored:
+        print(f"scored {scored} new article(s)", file=sys.stderr)
+    from dashboard.app import create_app
+
+    app = create_app(args.db, args.lexicon)
     _warm_up(args.db, args.lexicon)
     print(f"dashboard on http://{args.host}:{args.port}/", file=sys.stderr)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    app.run(host=args.host, port=args.port, debug=args.debug)  # returns on Ctrl-C (werkzeug stops quietly)
     return 0
 
 
