@@ -103,10 +103,8 @@ def outlets_with_unknown(cfg: Config, triggered: str | None, search: str | None)
     if triggered not in (None, ids.URL):
         return no_update
     ds = dataset(cfg)
-    wanted = Filters.from_query(search).outlets
-    if all(name in dict(ds.outlet_counts) for name in wanted):
-        return no_update
-    return outlet_options(ds, wanted)
+    options = outlet_options(ds, Filters.from_query(search).outlets)
+    return options if len(options) > len(ds.outlet_counts) else no_update
 
 
 # ---------------------------------------------------------------- the view

@@ -27,10 +27,10 @@ class TokenIndex:
 
     def __init__(self, haystack: pa.Array, vocabulary: list[str], offsets: np.ndarray, docs: np.ndarray):
         self.haystack = haystack  # lower-cased texts, one per row
-        self.vocabulary = vocabulary
         self.offsets = offsets  # postings of token t: docs[offsets[t]:offsets[t + 1]]
         self.docs = docs
-        # Every token on its own line, for finding the tokens that contain a string in one scan.
+        # The vocabulary is kept only as every token on its own line: one scan finds the tokens
+        # that contain a string.
         self._lines = "\n" + "\n".join(vocabulary) + "\n"
         self._starts = np.cumsum([0] + [len(t) + 1 for t in vocabulary])
 
@@ -100,9 +100,9 @@ class TokenIndex:
         if looked_up and runs == [needle]:
             return candidates
         rows = np.flatnonzero(candidates)
-        mask = np.zeros(n, dtype=bool)
         if len(rows) > SCAN_SHARE * n:  # taking most texts out first costs more than scanning them
             return scan(self.haystack, needle)
+        mask = np.zeros(n, dtype=bool)
         if len(rows):
             hit = pc.match_substring(self.haystack.take(pa.array(rows)), needle).fill_null(False)
             mask[rows[np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)]] = True

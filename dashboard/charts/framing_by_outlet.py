@@ -19,7 +19,7 @@ COLUMNS = ["id", "outlet", "title", "date", "framing", "label", "confidence", "o
 
 
 def _hash_unit(ids: pd.Series) -> np.ndarray:
-    """A stable number in [0, 1) per article id: same jitter and same sample under every filter."""
+    """A stable number in [0, 1) per article id: an article's dot keeps its jitter under every filter."""
     # categorize=False: ids are unique, so factorising before hashing only costs (same hashes).
     hashed = pd.util.hash_array(ids.astype(str).to_numpy(dtype=object), categorize=False)
     return (hashed >> np.uint64(11)).astype("float64") / 2.0**53
