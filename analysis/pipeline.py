@@ -159,14 +159,15 @@ def score_pending(
 
     # Articles are read from the store a chunk at a time (each read is complete before any
     # write), so memory holds the chunks in flight, never the whole corpus.
-    articles = (a for part in chunks(pending, chunk_size) for a in list(store.articles(part)))
+    parts = (list(store.articles(ids_part)) for ids_part in chunks(pending, chunk_size))
     if scheduler is not None:
         from analysis.parallel import iter_scored, partition_size
 
         # The articles arrive as a stream: size partitions from the count (local cores as a guess).
-        batches = iter_scored(analyser, articles, scheduler, size=partition_size(len(pending), os.cpu_count() or 2))
+        size = partition_size(len(pending), os.cpu_count() or 2)
+        batches = iter_scored(analyser, (a for part in parts for a in part), scheduler, size=size)
     else:
-        batches = ((chunk, analyser.score_many(chunk)) for chunk in chunks(articles, chunk_size))
+        batches = ((part, analyser.score_many(part)) for part in parts)
     done = 0
     with tqdm(total=len(pending), file=sys.stderr, disable=not progress, unit="article", desc="scoring") as bar:
         # each batch is saved as it arrives, so an interrupted run keeps what it finished

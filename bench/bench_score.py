@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.models import Article  # noqa: E402
+from analysis.parallel import chunks  # noqa: E402
 from analysis.scoring import Analyser  # noqa: E402
 from analysis.sentiment import text_sentiment  # noqa: E402
 
@@ -59,18 +60,18 @@ def read(limit: int | None) -> Iterator[Article]:
 
 def score_streaming(analyser: Analyser, articles: Iterable[Article], workers: int) -> int:
     """Score in chunks on `workers` processes with a bounded number of chunks in flight."""
-    chunks = iter(lambda: list(islice(articles, CHUNK)), [])
+    parts = chunks(articles, CHUNK)
     if workers <= 1:
-        return sum(len(analyser.score_many(c)) for c in chunks)
+        return sum(len(analyser.score_many(c)) for c in parts)
     done = 0
     # spawn, not fork: a forked worker would start with a copy of this process's heap.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_init, initargs=(analyser,)) as pool:
-        pending = {pool.submit(_score_chunk, c) for c in islice(chunks, IN_FLIGHT * workers)}
+        pending = {pool.submit(_score_chunk, c) for c in islice(parts, IN_FLIGHT * workers)}
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             done += sum(f.result() for f in finished)
-            pending |= {pool.submit(_score_chunk, c) for c in islice(chunks, len(finished))}
+            pending |= {pool.submit(_score_chunk, c) for c in islice(parts, len(finished))}
     return done
 
 
