@@ -188,15 +188,11 @@ class Dataset:
     def _build_index(self) -> TokenIndex:
         return TokenIndex.build(self.haystack)
 
-    def warm(self, index: bool = True) -> None:
-        """Build the search copy (and then the token index) in the background, so the first
+    def warm(self) -> None:
+        """Build the search copy and then the token index in the background, so the first
         searches do not wait for them."""
-        def work():
-            self.haystack
-            if index:
-                self.memo("index", None, self._build_index, limit=1)
-
-        threading.Thread(target=work, name="search-index", daemon=True).start()
+        threading.Thread(target=lambda: self.memo("index", None, self._build_index, limit=1),
+                         name="search-index", daemon=True).start()
 
     def wait_for_index(self, timeout: float | None = None) -> bool:
         """Block until the token index is built (for benchmarks and tests); False on timeout."""
