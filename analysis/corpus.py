@@ -24,6 +24,7 @@ from urllib.parse import unquote
 from analysis.cleaning import clean
 from analysis.metadata import date_from_text, date_from_url, infer_title, outlet_from_url, parse_date
 from analysis.models import Article, IngestError
+from analysis.errors import FramingError
 
 MB = 1024 * 1024
 MANIFEST = "manifest.csv"
@@ -275,7 +276,10 @@ def make_article(
     if not cleaned.text.strip():
         return None, [IngestError(source, "no article text (empty after removing page boilerplate)", line)]
     url = _str(fields.get("url")) or _str(page.get("url"))
-    title = given_title or _str(page.get("title")) or infer_title(cleaned.title, url, cleaned.text)
+    if given_title or _str(page.get("title")):
+        title, title_source = given_title or _str(page.get("title")), "given"
+    else:
+        title, title_source = infer_title(cleaned.title, url, cleaned.text)
 
     date, precision = None, "unknown"
     supplied = _str(fields.get("date"))
@@ -309,9 +313,23 @@ def make_article(
         date_precision=precision,
         byline=byline,
         source=_resolved(source),
+        title_source=title_source,
     )
     article._where = (source, line)  # file as the user named it, and line: for error messages
     return article, notes
+
+
+def article_from_text(article_id: str, raw: str, title: str = "") -> Article:
+    """One article from a bare text (a headline line may open it), cleaned and titled exactly as
+    an ingested `.txt` file without a manifest. A text that is only a headline is kept as one
+    (an ingested file needs a body); FramingError when nothing is left."""
+    article, problems = make_article({"id": article_id, "title": title}, raw, article_id, article_id)
+    if article is not None:
+        return article
+    headline = title or clean(raw).title
+    if headline:
+        return Article(article_id, UNKNOWN_OUTLET, headline, "", title_source="given" if title else "headline")
+    raise FramingError(f"{article_id}: {problems[0].reason}")
 
 
 @lru_cache(maxsize=256)

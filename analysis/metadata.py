@@ -323,10 +323,15 @@ def title_from_text(text: str, max_words: int = 14) -> str:
     return sentence.rstrip(".") if ends_statement(sentence) else sentence
 
 
-def infer_title(header_title: str, url: str, text: str) -> str:
-    """The headline found at the top of the page, else one built from the address, else the
-    article's first sentence."""
-    return header_title.strip() or title_from_url(url, text) or title_from_text(text)
+def infer_title(header_title: str, url: str, text: str) -> tuple[str, str]:
+    """(title, where it came from): the headline found at the top of the page ("headline"), else
+    one built from the address ("address"), else the article's first sentence ("text")."""
+    if header_title.strip():
+        return header_title.strip(), "headline"
+    from_url = title_from_url(url, text)
+    if from_url:
+        return from_url, "address"
+    return title_from_text(text), "text"
 
 
 def infer_date(

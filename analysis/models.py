@@ -6,10 +6,16 @@ from dataclasses import asdict, dataclass, field
 
 DATE_PRECISIONS = ("day", "month", "year", "unknown")
 LABELS = ("pro-Washington", "neutral", "pro-Ankara")
+# Where an article's title came from. Only a title the source gave (a field, a manifest, the page's
+# metadata) or the headline found at the top of the page is read as the article's headline; one
+# built from the address's slug or from the first sentence is shown but never scored.
+TITLE_SOURCES = ("given", "headline", "address", "text")
+SCORED_TITLE_SOURCES = ("given", "headline")
 
 
 def content_hash(title: str, text: str) -> str:
-    """Stable hash of what the analysis reads: the title and the cleaned text."""
+    """Stable hash of what the analysis reads: the scored title (see Article.scored_title) and the
+    cleaned text."""
     return hashlib.sha256(f"{title}\n\n{text}".encode("utf-8")).hexdigest()
 
 
@@ -27,10 +33,18 @@ class Article:
     byline: str = ""
     source: str = ""
     content_hash: str = ""
+    title_source: str = "given"  # one of TITLE_SOURCES
 
     def __post_init__(self) -> None:
+        if self.title_source not in TITLE_SOURCES:
+            raise ValueError(f"title_source {self.title_source!r} is not one of {', '.join(TITLE_SOURCES)}")
         if not self.content_hash:
-            self.content_hash = content_hash(self.title, self.text)
+            self.content_hash = content_hash(self.scored_title, self.text)
+
+    @property
+    def scored_title(self) -> str:
+        """The title as the analysis reads it: empty when it was inferred (address or text)."""
+        return self.title if self.title_source in SCORED_TITLE_SOURCES else ""
 
     def to_dict(self) -> dict:
         return asdict(self)

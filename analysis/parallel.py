@@ -211,7 +211,7 @@ def score_articles(analyser, articles: Iterable[Article], scheduler: str) -> lis
 
 # --- Parquet in, Parquet out -------------------------------------------------------------------
 
-ARTICLE_COLUMNS = ("id", "outlet", "title", "text", "url", "date", "date_precision", "byline", "source")
+ARTICLE_COLUMNS = ("id", "outlet", "title", "text", "url", "date", "date_precision", "byline", "source", "title_source")
 
 
 def scores_to_records(articles: Sequence[Article], scores: Sequence[ArticleScore]) -> list[dict]:

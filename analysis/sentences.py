@@ -164,3 +164,10 @@ def article_sentences(title: str, text: str, lead: int = LEAD_SENTENCES) -> list
             lead_left -= 1
         sentences.append(Sentence(i + 1, s, pos, rel, p_no, frag))
     return sentences
+
+
+def scored_sentences(article) -> list[Sentence]:
+    """What the stance model reads of an article: its headline when the source gave one (never a
+    title built from the address or the first sentence), then its prose sentences (no captions,
+    link lists or tag lines)."""
+    return [s for s in article_sentences(article.scored_title, article.text) if s.position == "title" or not s.fragment]

@@ -25,7 +25,7 @@ from analysis.errors import FramingError
 from analysis.models import Article, ArticleScore, IngestError
 
 APPLICATION_ID = 0x46524D31  # "FRM1": marks the file as this project's store
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: articles.title_source
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS articles (
     byline TEXT NOT NULL DEFAULT '',
     source TEXT NOT NULL DEFAULT '',
     content_hash TEXT NOT NULL,
+    title_source TEXT NOT NULL DEFAULT 'given',
     ingested_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_content_hash ON articles(content_hash);
@@ -64,9 +65,13 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0);
 """
 _BUMP = "UPDATE meta SET value = value + 1 WHERE key = 'generation'"
 
-ARTICLE_COLUMNS = ("id", "outlet", "title", "text", "url", "date", "date_precision", "byline", "source", "content_hash")
+ARTICLE_COLUMNS = (
+    "id", "outlet", "title", "text", "url", "date", "date_precision", "byline", "source", "content_hash", "title_source",
+)
 # What decides "unchanged" on re-ingest: everything but the text itself, which the hash covers.
-_COMPARED = ("outlet", "title", "url", "date", "date_precision", "byline", "source", "content_hash")
+_COMPARED = ("outlet", "title", "url", "date", "date_precision", "byline", "source", "content_hash", "title_source")
+# Schema upgrades, applied in one transaction on first open by this version: from -> statements.
+_MIGRATIONS = {1: ("ALTER TABLE articles ADD COLUMN title_source TEXT NOT NULL DEFAULT 'given'",)}
 FLAT_PREFIXES = {"frames": "frame:", "voices": "voice:", "sentiment": "sent:"}
 
 
@@ -202,6 +207,19 @@ class Store:
         if app_id != APPLICATION_ID or version > SCHEMA_VERSION or not {"articles", "scores", "meta"} <= names:
             conn.close()
             raise FramingError(f"{self.path} is not a usable framing store (unexpected contents); refusing to touch it")
+        if version < SCHEMA_VERSION:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                current = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have upgraded it
+                for step in range(current, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step]:
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                conn.execute("ROLLBACK") if conn.in_transaction else None
+                conn.close()
+                raise FramingError(f"{self.path}: cannot upgrade the store to schema {SCHEMA_VERSION} ({exc})") from exc
         conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
         self._conn = conn
         self._pid = os.getpid()

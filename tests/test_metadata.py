@@ -104,9 +104,10 @@ def test_title_from_url_uses_the_articles_spelling():
 
 def test_infer_title_order():
     text = "The board met on Tuesday. It approved the plan."
-    assert infer_title("Board Approves Plan", "https://x.example/board-approves-new-plan", text) == "Board Approves Plan"
-    assert infer_title("", "https://x.example/board-approves-new-plan", text) == "Board approves new plan"
-    assert infer_title("", "", text) == "The board met on Tuesday"
+    assert infer_title("Board Approves Plan", "https://x.example/board-approves-new-plan", text) == (
+        "Board Approves Plan", "headline")
+    assert infer_title("", "https://x.example/board-approves-new-plan", text) == ("Board approves new plan", "address")
+    assert infer_title("", "", text) == ("The board met on Tuesday", "text")
 
 
 # ---------------------------------------------------------------- the five samples

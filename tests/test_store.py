@@ -152,6 +152,25 @@ def test_folder_and_newer_schema_are_refused(tmp_path, tmp_db):
         Store(tmp_db)
 
 
+def test_a_schema_1_store_is_upgraded_and_keeps_its_articles(tmp_db):
+    """Stores written before `title_source` existed open, gain the column (their titles count as
+    given) and lose nothing."""
+    with Store(tmp_db) as store:
+        store.add_articles([art(0), art(1)])
+    conn = sqlite3.connect(tmp_db)
+    conn.executescript("ALTER TABLE articles DROP COLUMN title_source; PRAGMA user_version=1;")
+    conn.close()
+    with Store(tmp_db) as store:
+        got = list(store.articles())
+        assert [a.id for a in got] == [art(0).id, art(1).id]
+        assert all(a.title_source == "given" for a in got)
+        store.add_articles([art(2, title_source="address")])
+        assert store.get_article(art(2).id).title_source == "address"
+    conn = sqlite3.connect(tmp_db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    conn.close()
+
+
 def test_transaction_rolls_back_everything_inside(tmp_db):
     with Store(tmp_db) as store:
         store.add_articles([art(0)])
