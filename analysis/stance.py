@@ -1,7 +1,9 @@
-"""Sentence classifier: pro-Washington / neutral / pro-Ankara, trained from analysis/data/sentences.csv.
+"""Sentence stance: a fitted scikit-learn Pipeline giving P(pro-Washington, neutral, pro-Ankara)
+for any sentence, trained from the project's own data (analysis/training_data.py).
 
-The training data is hand-written by this project (see the CSV). The model is rebuilt
-deterministically from it and cached under var/models/; no pickle is ever committed.
+TF-IDF word 1-2-grams, stance-marked word 1-2-grams (who is evaluated, in whose voice, under
+negation) and character 2-5-grams feed a multinomial logistic regression. The model is rebuilt
+deterministically from the data and cached under var/models/; no pickle is ever committed.
 """
 from __future__ import annotations
 
@@ -14,7 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from analysis.errors import FramingError
-from analysis.training_data import CLASSES, DATA_PATH, data_version, load_training_data  # noqa: F401 (re-exported)
+from analysis.training_data import (
+    ARTICLE_SENTENCE_WEIGHT,
+    CLASSES,
+    data_version,
+    load_training_articles,
+    load_training_data,
+)
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicons" / "s400.yaml"
 MODEL_DIR = Path("var/models")
@@ -23,27 +31,13 @@ RANDOM_STATE = 0
 
 # ---------------------------------------------------------------- lexicon features
 
-def _lexicon_module():
-    try:
-        from analysis import lexicon as mod  # written by another part of the project
-    except ImportError:
-        return None
-    return mod if hasattr(mod, "Lexicon") else None
-
-
 def resolve_lexicon(lexicon=None):
-    """Return a Lexicon object for a path, a Lexicon, or None (default file); None if unavailable."""
-    if lexicon is not None and not isinstance(lexicon, (str, Path)):
+    """A Lexicon object for a path, a Lexicon, or None (the default story file)."""
+    from analysis.lexicon import Lexicon
+
+    if isinstance(lexicon, Lexicon):
         return lexicon
-    mod = _lexicon_module()
-    if mod is None:
-        if lexicon is not None:
-            raise FramingError(f"{lexicon}: lexicon support (analysis.lexicon) is not available")
-        return None
-    path = Path(lexicon) if lexicon is not None else DEFAULT_LEXICON
-    if lexicon is None and not path.exists():
-        return None
-    return mod.Lexicon.load(path)
+    return Lexicon.load(Path(lexicon) if lexicon is not None else DEFAULT_LEXICON)
 
 
 def lexicon_tag(lex) -> str:
@@ -59,47 +53,6 @@ def lexicon_tag(lex) -> str:
 
 from sklearn.base import BaseEstimator, TransformerMixin  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-
-class LexiconFeatures(TransformerMixin, BaseEstimator):
-    """Dense features from `Lexicon.match`: signed weight sums, negation/hedge counts, per-frame net weight."""
-
-    def __init__(self, lexicon=None, scale=1.0):
-        self.lexicon = lexicon
-        self.scale = scale
-
-    def fit(self, X, y=None):
-        if self.lexicon is None:
-            raise ValueError("LexiconFeatures needs a lexicon")
-        self.frames_ = sorted(getattr(self.lexicon, "frames", {}) or {})
-        self.feature_names_ = ["lex_pos", "lex_neg", "lex_net", "lex_n", "lex_negated", "lex_hedged"] + [
-            f"lex_frame:{f}" for f in self.frames_
-        ]
-        self.n_features_out_ = len(self.feature_names_)
-        return self
-
-    def transform(self, X):
-        index = {f: i for i, f in enumerate(self.frames_)}
-        out = np.zeros((len(X), self.n_features_out_), dtype=float)
-        for row, sentence in enumerate(X):
-            for m in self.lexicon.match(sentence):
-                w = float(m.weight)
-                if w > 0:
-                    out[row, 0] += w
-                elif w < 0:
-                    out[row, 1] -= w
-                out[row, 2] += w
-                out[row, 3] += 1
-                out[row, 4] += bool(m.negated)
-                out[row, 5] += bool(m.hedged)
-                j = index.get(m.frame)
-                if j is not None:
-                    out[row, 6 + j] += w
-        # Squash: a sentence with many matches should not dominate the TF-IDF features.
-        return self.scale * np.tanh(out)
-
-    def get_feature_names_out(self, input_features=None):
-        return np.asarray(self.feature_names_, dtype=object)
 
 
 # ---------------------------------------------------------------- stance marking
@@ -183,9 +136,12 @@ class StanceMarker(TransformerMixin, BaseEstimator):
 
 # ---------------------------------------------------------------- model
 
-def build_pipeline(lexicon=None):
-    """The unfitted model: TF-IDF word 1-2-grams, stance-marked word 1-2-grams, char_wb 2-5-grams
-    (+ lexicon features) -> LogisticRegression."""
+C = 3.0  # inverse L2 strength; docs/method.md has the sensitivity table that chose it
+
+
+def build_pipeline(lexicon=None, c: float = C):
+    """The unfitted model: TF-IDF word 1-2-grams, stance-marked word 1-2-grams and char_wb
+    2-5-grams -> multinomial LogisticRegression (columns in CLASSES order)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
 
@@ -206,15 +162,10 @@ def build_pipeline(lexicon=None):
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, strip_accents="unicode"),
         ),
     ]
-    if lexicon is not None:
-        parts.append(("lex", LexiconFeatures(lexicon, scale=0.5)))
     return Pipeline(
         [
             ("features", FeatureUnion(parts)),
-            (
-                "clf",
-                OrderedLogisticRegression(C=3.0, class_weight="balanced", max_iter=5000, random_state=RANDOM_STATE),
-            ),
+            ("clf", OrderedLogisticRegression(C=c, max_iter=5000, random_state=RANDOM_STATE)),
         ]
     )
 
@@ -235,12 +186,44 @@ class OrderedLogisticRegression(LogisticRegression):
         return self
 
 
-def train(lexicon=None, path: Path | str | None = None):
-    """Fit the Pipeline on the training data, deterministically; predict_proba columns follow CLASSES."""
+def article_sentence_texts(text: str) -> list[str]:
+    """The prose sentences (and headline) of a raw article text, as the analyser reads them."""
+    from analysis.corpus import article_from_text
+    from analysis.sentences import scored_sentences
+
+    return [s.text for s in scored_sentences(article_from_text("training", text))]
+
+
+def training_examples(sentence_files=None, articles_path=None):
+    """(texts, labels, weights, groups): the labelled sentences at weight 1, and every sentence
+    of each training article as a weak example of its article's label at
+    ARTICLE_SENTENCE_WEIGHT; then each label is given the same total weight."""
+    df = load_training_data(sentence_files)
+    texts, labels, groups = df["text"].tolist(), df["label"].tolist(), df["group"].tolist()
+    weights = [1.0] * len(texts)
+    for art in load_training_articles(articles_path):
+        for sentence in article_sentence_texts(art.text):
+            texts.append(sentence)
+            labels.append(art.label)
+            weights.append(ARTICLE_SENTENCE_WEIGHT)
+            groups.append(art.id)
+    w = np.asarray(weights)
+    y = np.asarray(labels, dtype=object)
+    for lab in CLASSES:  # each label carries the same total weight (what class_weight="balanced" does)
+        mask = y == lab
+        if not mask.any():
+            raise FramingError(f"training data holds no {lab!r} example")
+        w[mask] *= w.sum() / (len(CLASSES) * w[mask].sum())
+    return texts, labels, w, groups
+
+
+def train(lexicon=None, c: float = C, sentence_files=None, articles_path=None):
+    """Fit the Pipeline on the training data (by default the project's files), deterministically;
+    predict_proba columns follow CLASSES."""
     lex = resolve_lexicon(lexicon)
-    df = load_training_data(path)
-    model = build_pipeline(lex)
-    model.fit(df["text"].tolist(), df["label"].tolist())
+    texts, labels, weights, _ = training_examples(sentence_files, articles_path)
+    model = build_pipeline(lex, c)
+    model.fit(texts, labels, clf__sample_weight=weights)
     return model
 
 
@@ -264,11 +247,17 @@ def _load_cached(path_str: str, lexicon_key):
         except Exception as exc:  # a truncated or foreign file: rebuild rather than fail
             print(f"warning: {path}: unreadable cached model ({type(exc).__name__}), rebuilding", file=sys.stderr)
     model = train(lexicon)
+    save_model(model, path)
+    return model
+
+
+def save_model(model, path: Path) -> None:
+    import joblib
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     joblib.dump(model, tmp)
     tmp.replace(path)  # atomic: a concurrent reader never sees half a file
-    return model
 
 
 class _Key(tuple):
@@ -286,28 +275,3 @@ def load_model(lexicon=None):
     lex = resolve_lexicon(lexicon)
     path = model_path(lex)
     return _load_cached(str(path.resolve()), _Key((lexicon_tag(lex), lex)))
-
-
-def run_train(lexicon=None) -> int:
-    """`python -m analysis train`: rebuild the model from the training data and cache it."""
-    import joblib
-
-    lex = resolve_lexicon(lexicon)
-    df = load_training_data()
-    started = time.perf_counter()
-    model = train(lex)
-    path = model_path(lex)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    joblib.dump(model, tmp)
-    tmp.replace(path)
-    _load_cached.cache_clear()
-    counts = df["label"].value_counts()
-    n_features = model.named_steps["features"].transform([""]).shape[1]
-    print(f"trained sentence classifier in {time.perf_counter() - started:.1f}s")
-    print(f"  data      {DATA_PATH.name}: {len(df)} sentences, {df['group'].nunique()} groups, version {data_version()}")
-    print("  labels    " + ", ".join(f"{c} {int(counts.get(c, 0))}" for c in CLASSES))
-    print(f"  lexicon   {lexicon_tag(lex) if lex is not None else 'none (analysis.lexicon not available)'}")
-    print(f"  features  {n_features} ({', '.join(n for n, _ in model.named_steps['features'].transformer_list)})")
-    print(f"  model     {path}")
-    return 0

@@ -1,11 +1,22 @@
-"""The classifier's labelled sentences (analysis/data/sentences.csv): reading, checking, versioning.
+"""The stance model's training data, read, checked and versioned (no scikit-learn here).
 
-Kept apart from the model (analysis/classifier.py) so that the analyser's version, which names
-the training data, is known without importing scikit-learn (the dashboard only reads scores).
+Three files in analysis/data/, all written by this project (no text copied from any article):
+- `sentences.csv`: labelled sentences in families (`group`), the original set;
+- `stance_sentences.csv`: more labelled sentences in more registers, each family holding
+  counterfactual variants (actors or verdict swapped, label flipped) and a neutral version, so
+  that the model learns what is said about whom, not who is named;
+- `training_articles.jsonl`: short labelled articles; each of their sentences is a weak example
+  of its article's label (weight `ARTICLE_SENTENCE_WEIGHT`, chosen by the sensitivity table in
+  docs/method.md), and the articles themselves train the article level.
+
+Kept apart from the model so that the analyser's version, which names the training data, is
+known without importing scikit-learn (the dashboard only reads scores).
 """
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -13,26 +24,40 @@ import pandas as pd
 from analysis.errors import FramingError
 
 CLASSES = ("pro-Washington", "neutral", "pro-Ankara")
-DATA_PATH = Path(__file__).resolve().parent / "data" / "sentences.csv"
-REQUIRED_COLUMNS = ("id", "label", "frame", "kind", "text")
-# Bump when the model definition (analysis/classifier.py) changes: it is part of data_version(),
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SENTENCE_FILES = (DATA_DIR / "sentences.csv", DATA_DIR / "stance_sentences.csv")
+ARTICLES_PATH = DATA_DIR / "training_articles.jsonl"
+REQUIRED_COLUMNS = ("id", "label", "kind", "group", "text")
+# Bump when the model definition (analysis/stance.py) changes: it is part of data_version(),
 # so cached models and cached article scores are invalidated together.
-MODEL_SPEC = "lr-word12-marked12-char25-lex/2"
+MODEL_SPEC = "stance/3:word12+marked12+char25->lr"
+ARTICLE_SENTENCE_WEIGHT = 0.3
 
 
-def data_version(path: Path | str | None = None) -> str:
-    """Short hash of the training data (and the model spec), e.g. 'a1b2c3d4e5f6'."""
-    p = Path(path) if path else DATA_PATH
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise FramingError(f"{p}: cannot read training data ({exc.strerror or exc})") from None
-    return hashlib.sha256(MODEL_SPEC.encode() + b"\0" + raw).hexdigest()[:12]
+@dataclass(frozen=True)
+class TrainingArticle:
+    id: str
+    label: str
+    register: str
+    text: str
 
 
-def load_training_data(path: Path | str | None = None) -> pd.DataFrame:
-    """Read and validate the labelled sentences; raise FramingError naming the bad row or field."""
-    p = Path(path) if path else DATA_PATH
+def data_files() -> list[Path]:
+    return [*SENTENCE_FILES, ARTICLES_PATH]
+
+
+def data_version(paths: list[Path] | None = None) -> str:
+    """Short hash of the training data files (and the model spec), e.g. 'a1b2c3d4e5f6'."""
+    h = hashlib.sha256(MODEL_SPEC.encode() + f"\0{ARTICLE_SENTENCE_WEIGHT}".encode())
+    for p in paths or data_files():
+        try:
+            h.update(b"\0" + p.read_bytes())
+        except OSError as exc:
+            raise FramingError(f"{p}: cannot read training data ({exc.strerror or exc})") from None
+    return h.hexdigest()[:12]
+
+
+def _read_csv(p: Path) -> pd.DataFrame:
     try:
         df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
     except FileNotFoundError:
@@ -45,7 +70,7 @@ def load_training_data(path: Path | str | None = None) -> pd.DataFrame:
         raise FramingError(f"{p}: missing column(s) {', '.join(missing)}")
     if df.empty:
         raise FramingError(f"{p}: no rows")
-    for col in ("id", "label", "frame", "text"):
+    for col in REQUIRED_COLUMNS:
         empty = df.index[df[col].str.strip() == ""]
         if len(empty):
             # +2: header line, 1-based line numbers
@@ -58,8 +83,46 @@ def load_training_data(path: Path | str | None = None) -> pd.DataFrame:
     if len(dup):
         raise FramingError(f"{p}:{dup[0] + 2}: duplicate id {df.at[dup[0], 'id']!r}")
     df["text"] = df["text"].str.strip()
-    if "group" not in df.columns or (df["group"].str.strip() == "").any():
-        # Without explicit groups every sentence is its own group.
-        groups = df["group"] if "group" in df.columns else pd.Series([""] * len(df))
-        df["group"] = [g if g.strip() else i for g, i in zip(groups, df["id"])]
+    df["source"] = p.name
     return df
+
+
+def load_training_data(paths: list[Path] | tuple[Path, ...] | None = None) -> pd.DataFrame:
+    """The labelled sentences of every sentence file: id, label, kind, group, text, source (and
+    `frame`, `register` where the file has them); FramingError naming the bad file, row or field."""
+    frames = [_read_csv(Path(p)) for p in (paths or SENTENCE_FILES)]
+    df = pd.concat(frames, ignore_index=True).fillna("")
+    dup = df["id"][df["id"].duplicated()]
+    if len(dup):
+        raise FramingError(f"sentence id {dup.iloc[0]!r} is used in two training files")
+    return df
+
+
+def load_training_articles(path: Path | None = None) -> list[TrainingArticle]:
+    """The labelled training articles; FramingError naming the line of a bad record."""
+    p = Path(path) if path else ARTICLES_PATH
+    out: list[TrainingArticle] = []
+    seen: set[str] = set()
+    try:
+        with open(p, encoding="utf-8") as fh:
+            for line, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    rec = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    raise FramingError(f"{p}:{line}: not JSON ({exc.msg})") from None
+                if not isinstance(rec, dict) or not all(isinstance(rec.get(k), str) and rec[k].strip()
+                                                         for k in ("id", "label", "text")):
+                    raise FramingError(f"{p}:{line}: needs non-empty string fields id, label and text")
+                if rec["label"] not in CLASSES:
+                    raise FramingError(f"{p}:{line}: label {rec['label']!r} is not one of {', '.join(CLASSES)}")
+                if rec["id"] in seen:
+                    raise FramingError(f"{p}:{line}: duplicate id {rec['id']!r}")
+                seen.add(rec["id"])
+                out.append(TrainingArticle(rec["id"], rec["label"], str(rec.get("register", "")), rec["text"].strip()))
+    except FileNotFoundError:
+        raise FramingError(f"{p}: training articles not found") from None
+    except UnicodeDecodeError:
+        raise FramingError(f"{p}: not UTF-8 text") from None
+    return out
