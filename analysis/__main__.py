@@ -33,12 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--out", type=Path, default=None, help="also write the scores as partitioned Parquet to this folder")
 
-    train = sub.add_parser("train", help="rebuild the sentence classifier from analysis/data")
+    train = sub.add_parser("train", help="fit the stance model and the article model from the labelled data")
     train.add_argument("--lexicon", type=Path, default=None)
 
-    evaluate = sub.add_parser("evaluate", help="cross-validated sentence F1 and article-level gold-set figures")
-    evaluate.add_argument("--lexicon", type=Path, default=None)
-    evaluate.add_argument("--db", type=Path, default=DEFAULT_DB)
+    evaluate = sub.add_parser(
+        "evaluate", help="the analyser beside baselines on every evaluation set, with intervals and calibration"
+    )
+    evaluate.add_argument("--write", action="store_true", help="save the figures that /validity shows (eval/validity.json)")
     return parser
 
 
@@ -66,13 +67,13 @@ def _run(args: argparse.Namespace) -> int:
             out=args.out,
         )
     if args.command == "train":
-        from analysis.classifier import run_train
+        from analysis.training import run_train
 
         return run_train(lexicon=args.lexicon)
     if args.command == "evaluate":
-        from analysis.evaluation import run_evaluate
+        from analysis.evaluation.report import run_evaluate
 
-        return run_evaluate(lexicon=args.lexicon, db=args.db)
+        return run_evaluate(write=args.write)
     return 1
 
 

@@ -1,6 +1,6 @@
 """Benchmark: full framing analysis against a bare TextBlob sentiment pass over the same texts.
 
-    .venv/bin/python bench/bench_score.py [--limit N] [--workers 2] [--no-classifier]
+    .venv/bin/python bench/bench_score.py [--limit N] [--workers 2]
 
 Streams ../shared/corpus/allsides.jsonl.gz, times `Analyser.score_many` (spread over worker
 processes, each scoring chunks in batches, a bounded number in flight) and a single-process
@@ -108,14 +108,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="only the first N articles")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--no-classifier", action="store_true", help="lexicon and voices only")
     args = ap.parse_args(argv)
     if not CORPUS.exists():
         print(f"error: {CORPUS} not found", file=sys.stderr)
         return 2
 
     t0 = time.perf_counter()
-    analyser = Analyser.load(use_classifier=not args.no_classifier)
+    analyser = Analyser.load()
     print(f"analyser {analyser.version} ready in {time.perf_counter() - t0:.1f}s")
 
     with PeakMemory() as mem:

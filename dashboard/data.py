@@ -228,7 +228,7 @@ def get_analyser(lexicon_path: str | None):
 
 @functools.lru_cache(maxsize=4)
 def get_reader(lexicon_path: str | None):
-    """(lexicon, analyser version) for a lexicon file, without loading the classifier: what
+    """(lexicon, analyser version) for a lexicon file, without loading the models: what
     reading scores needs (the full analyser is loaded only to score uploads)."""
     from analysis.scoring import reader
 
