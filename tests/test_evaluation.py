@@ -1,4 +1,4 @@
-"""`python -m analysis evaluate` end to end, the gold set's sanity, and the metric helpers."""
+"""`python -m analysis evaluate` end to end, the evaluation sets' sanity, and the metrics."""
 from __future__ import annotations
 
 import gzip
@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from analysis.errors import FramingError
-from analysis.evaluation import GOLD_PATH, assign_split, format_confusion, load_gold, scores
+from analysis.evaluation import metrics
+from analysis.evaluation.gold import GOLD_PATH, assign_split, load_gold
+from analysis.evaluation.report import format_confusion
 from analysis.models import LABELS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,47 +111,107 @@ def test_bad_gold_row_names_the_line(tmp_path):
 
 # ---------------------------------------------------------------- metrics
 
-def test_scores_and_confusion_on_a_hand_made_case():
+def test_report_on_a_hand_made_case():
     true = ["pro-Ankara", "pro-Ankara", "neutral", "pro-Washington"]
     pred = ["pro-Ankara", "neutral", "neutral", "pro-Ankara"]
-    res = scores(true, pred, LABELS)
-    assert res["accuracy"] == pytest.approx(0.5)
-    assert np.array_equal(res["confusion"], [[0, 0, 1], [0, 1, 0], [0, 1, 1]])
+    score = [0.8, 0.1, 0.0, 0.0]  # the Washington text scores exactly 0: no side named, wrong
+    conf = [0.9, 0.6, 0.7, 0.8]
+    r = metrics.report("m", true, pred, score, conf, LABELS)
+    assert r.n == 4 and r.n_polar == 3
+    assert r.sign_accuracy.value == pytest.approx(2 / 3)
+    assert r.accuracy.value == pytest.approx(0.5)
+    assert r.confusion == [[0, 0, 1], [0, 1, 0], [0, 1, 1]]
     # F1: Washington 0, neutral 2/3, Ankara 1/2
-    assert res["macro_f1"] == pytest.approx((0 + 2 / 3 + 0.5) / 3)
-    table = format_confusion(res["confusion"], LABELS)
-    assert table.splitlines()[1].split() == ["Washington", "0", "0", "1"]
+    assert r.macro_f1.value == pytest.approx((0 + 2 / 3 + 0.5) / 3)
+    for iv in (r.sign_accuracy, r.macro_f1, r.accuracy, r.ece):
+        assert iv.low <= iv.value <= iv.high
+    assert format_confusion(r.confusion, LABELS)[1].split() == ["pro-Washington", "0", "0", "1"]
+
+
+def test_expected_calibration_error_by_hand():
+    # bins: 0.9 (2 items, 1 right) -> |0.5 - 0.9| ; 0.6 (2 items, both right) -> |1 - 0.6|
+    conf, right = [0.9, 0.9, 0.6, 0.6], [True, False, True, True]
+    assert metrics.expected_calibration_error(conf, right) == pytest.approx((2 * 0.4 + 2 * 0.4) / 4)
+    bins = metrics.reliability(conf, right)
+    assert [(b.n, b.accuracy) for b in bins] == [(2, 1.0), (2, 0.5)]
+    assert metrics.expected_calibration_error([0.75] * 4, [True, True, True, False]) == pytest.approx(0.0)
+
+
+def test_bootstrap_is_seeded_and_brackets_the_value():
+    data = np.array([1.0] * 30 + [0.0] * 10)
+    a = metrics.bootstrap(lambda i: data[i].mean(), len(data))
+    b = metrics.bootstrap(lambda i: data[i].mean(), len(data))
+    assert a == b and a.low < 0.75 < a.high and a.value == pytest.approx(0.75)
+
+
+def test_agreement_statistics_by_hand():
+    a = ["pro-Ankara", "neutral", "neutral", "pro-Washington"]
+    b = ["pro-Ankara", "neutral", "pro-Washington", "pro-Washington"]
+    # observed 3/4; expected from marginals (A .25/.25, N .5/.25, W .25/.5): .0625+.125+.125
+    p_e = 0.0625 + 0.125 + 0.125
+    assert metrics.cohen_kappa(a, b) == pytest.approx((0.75 - p_e) / (1 - p_e))
+    assert metrics.krippendorff_alpha([a, a], LABELS) == pytest.approx(1.0)
+    assert metrics.krippendorff_alpha([a, b], LABELS) < metrics.cohen_kappa(a, b) + 0.05
+
+
+# ---------------------------------------------------------------- the sets
+
+def test_blind_set_is_large_varied_and_doubly_read():
+    from analysis.evaluation.sets import BLIND_PATH, blind_set
+
+    recs = [json.loads(line) for line in BLIND_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(recs) >= 300 and len({r["id"] for r in recs}) == len(recs)
+    assert {r["form"] for r in recs} == {"headline", "paragraph", "article"}
+    assert len({r["register"] for r in recs}) >= 12
+    for r in recs:  # the final label is the readers' agreement, or the third reader's where they differ
+        assert r["label"] == (r["reader_a"] if r["reader_a"] == r["reader_b"] else r["adjudicated"])
+    agreement = json.loads((BLIND_PATH.parent / "agreement.json").read_text())
+    assert agreement["agree"] == sum(r["reader_a"] == r["reader_b"] for r in recs)
+    assert agreement["kappa"] == pytest.approx(metrics.cohen_kappa([r["reader_a"] for r in recs],
+                                                                   [r["reader_b"] for r in recs]), abs=1e-4)
+    assert len(blind_set().items) == len(recs)
+
+
+def test_training_never_reads_the_blind_set():
+    """The blind set and the probes are test data: no training module names their files."""
+    for module in ("training.py", "training_data.py", "stance.py", "article.py"):
+        source = (REPO / "analysis" / module).read_text(encoding="utf-8")
+        assert "blind" not in source.replace("The blind test set is never read here", "") and "probes" not in source
+
+
+def test_validity_record_is_for_the_current_analyser():
+    """eval/validity.json is what /validity shows: it must be rewritten (`evaluate --write`)
+    whenever the method or its data change."""
+    from analysis.evaluation.report import load_validity
+    from analysis.scoring import reader
+
+    _, version = reader()
+    assert load_validity()["analyser_version"] == version
 
 
 # ---------------------------------------------------------------- the command
 
 def test_evaluate_command_end_to_end(shared_corpus):
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis", "evaluate", "--db", "/nonexistent/never-used.db"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
+        [sys.executable, "-m", "analysis", "evaluate"], cwd=REPO, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    out = proc.stdout
     assert "Traceback" not in proc.stderr
-    cv = re.search(r"macro-F1 (\d\.\d{3})\s+accuracy (\d\.\d{3})", out)
-    assert cv and 0.5 < float(cv.group(1)) <= 1.0
-    assert out.count("confusion matrix") == 2
-    gold = re.search(r"Article gold set \(gold_articles\.csv: (\d+) articles scored", out)
-    assert gold and int(gold.group(1)) == len(load_gold())
-    art = re.search(r"overall: accuracy (\d\.\d{3})\s+macro-F1 (\d\.\d{3})", out)
-    assert art
-    parts = dict(re.findall(r"  (dev|test) \((\d+) articles\)", out))
-    assert set(parts) == {"dev", "test"} and sum(map(int, parts.values())) == int(gold.group(1))
-    n_wrong = int(re.search(r"misclassified \((\d+)\)", out).group(1))
-    assert out.count("      reason: ") == n_wrong
-    # the confusion matrices add up to the sentence and article counts
-    n_sent = int(re.search(r"sentences\.csv: (\d+) sentences", out).group(1))
-    matrices = re.findall(r"true \\ predicted.*\n((?:\s+\S+\s+\d+\s+\d+\s+\d+\n){3})", out)
-    totals = [sum(int(x) for x in re.findall(r"\s(\d+)", m)) for m in matrices]
-    assert totals == [n_sent, int(gold.group(1))]
+    out = proc.stdout
+    sets = dict(re.findall(r"^(gold|dev|blind): (\d+) texts", out, re.M))
+    assert int(sets["gold"]) == len(load_gold()) and int(sets["blind"]) >= 300
+    for name in sets:  # the analyser beside both baselines, each figure with an interval
+        block = out.split(f"{name}: ", 1)[1].split("\n\n", 1)[0]
+        for method in ("analyser", "always neutral", "TF-IDF + LR mean"):
+            line = next(x for x in block.splitlines() if x.strip().startswith(method))
+            assert re.search(r"sign \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]  macro-F1 \d\.\d{3} \[", line), line
+        matrix = re.search(r"true \\ predicted.*\n((?:.*\n){3})", block).group(1)
+        assert sum(int(v) for v in re.findall(r"\s(\d+)", matrix)) == int(sets[name])
+        assert "reliability" in block
+    assert re.search(r"probes: \d+ of \d+ minimal pairs ordered right", out)
+    assert "Cohen's kappa" in out
+    if "dev" not in sets:  # without the rebuilt openings the set is named and skipped, not silently dropped
+        assert "dev: skipped" in out
 
 
 def test_gold_path_constant_points_into_the_package():

@@ -1,0 +1,1 @@
+"""How good is the measure: evaluation sets, baselines, metrics and the `evaluate` command."""
