@@ -12,6 +12,7 @@ import atexit
 import csv
 import html
 import io
+import json
 import os
 import threading
 import time
@@ -265,22 +266,15 @@ def export_chart(chart_id: str, fmt: str, df: pd.DataFrame, ctx: ChartContext) -
 
 
 def _method_notes() -> str:
-    if METHOD_NOTES.is_file():
-        return METHOD_NOTES.read_text(encoding="utf-8")
-    return (
-        "# Method (short note)\n\n"
-        "Each article is scored on one axis from -1 (pro-Washington) to +1 (pro-Ankara) from its\n"
-        "sentences: lexicon terms (signed, with negation and hedging), a sentence classifier,\n"
-        "who is quoted, and sentiment toward the actor groups. The label is pro-Washington,\n"
-        "neutral or pro-Ankara with a confidence. Outlet means come with a 95% Student-t\n"
-        "interval; an outlet with one article has no interval. Frame mix and voices give each\n"
-        "article with frame terms / attributed text equal weight. See docs/method.md in the\n"
-        "repository for the full method and its evaluation.\n"
-    )
+    return METHOD_NOTES.read_text(encoding="utf-8")
 
 
 def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
-    """One ZIP: every chart as PNG, SVG, HTML and CSV, the filtered article table and the method."""
+    """One ZIP: every chart as PNG, SVG, HTML and CSV, the filtered article table, the method and
+    its validity figures."""
+    from analysis.evaluation.report import load_validity
+    from dashboard.validity import render as render_validity
+
     buf = io.BytesIO()
     listing = []
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -299,6 +293,10 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
         table = df.drop(columns=[c for c in ARTICLE_COLUMNS_DROPPED if c in df.columns])
         zf.writestr("articles.csv", csv_bytes(table, _meta(ctx, "articles")))
         zf.writestr("method.md", _method_notes())
+        validity = load_validity()
+        zf.writestr("validity.html", render_validity(validity, ctx.analyser_version or ""))
+        if validity is not None:
+            zf.writestr("validity.json", json.dumps(validity, indent=1))
         readme = "\n".join([
             "Media-framing dashboard export",
             "",
@@ -311,6 +309,8 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
             *[f"  {line}" for line in listing],
             "  articles.csv  the filtered article table (metadata and scores, without full text)",
             "  method.md     how the scores are computed",
+            "  validity.html how well the measure holds (evaluation sets, baselines, calibration, agreement),",
+            "  validity.json   and the same figures as data",
             "",
             "CSV files start with '# key:,value' metadata lines. Text cells starting with = + - @,",
             "tab or carriage return carry a leading ' so spreadsheets do not run them as formulas.",

@@ -31,6 +31,7 @@ UPLOAD_PAYLOAD = "upload-payload"  # dcc.Store: uploads that passed the in-brows
 UPLOAD_REFUSED = "upload-refused"  # message when the browser refuses an oversized upload
 
 FOOTER = "footer"
+VALIDITY_LINK = "validity-link"
 
 
 def export_button(chart_id: str, fmt: str) -> dict:

@@ -366,6 +366,7 @@ def footer(version: str, ds: Dataset) -> html.Footer:
         className="footer",
         children=[
             html.Span(f"Analyser version {version}"),
+            html.Span([" · ", html.A("how well the measure holds", href="/validity", id=ids.VALIDITY_LINK)]),
             html.Span(f" · {len(ds.frame):,} scored articles from {len(ds.outlet_counts):,} outlets"),
             html.Span([" · scripts: ", html.Code("/export/<chart>.<png|svg|html|csv>?outlet=…"), ", ",
                        html.Code("/export/all.zip")]),
@@ -490,7 +491,8 @@ def article_detail(article, score, lexicon) -> list:
             className="verdict",
             children=[
                 html.Span(score.label, className=f"badge label-{score.label}"),
-                html.Span(f" framing {score.framing:+.2f} · confidence {score.confidence:.0%}"),
+                html.Span(f" framing {score.framing:+.2f} · confidence {score.confidence:.0%} "
+                          "(the calibrated probability that the label is right)"),
                 html.Span(f" · {score.n_sentences} sentences"),
             ],
         )

@@ -16,7 +16,7 @@ def _plain(text: str, status: int) -> Response:
 
 
 def register(server: Flask, cfg) -> None:
-    """Add `/export/<chart-id>.<fmt>`, `/export/all.zip` and `/healthz` to the Flask server."""
+    """Add `/export/<chart-id>.<fmt>`, `/export/all.zip`, `/validity` and `/healthz` to the Flask server."""
     from dashboard import callbacks
 
     @server.get("/export/<path:name>")
@@ -47,6 +47,15 @@ def register(server: Flask, cfg) -> None:
         resp.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp
+
+    @server.get("/validity")
+    def validity():
+        from analysis.evaluation.report import load_validity
+        from dashboard.data import get_reader
+        from dashboard.validity import render
+
+        _, version = get_reader(cfg.lexicon_path)
+        return Response(render(load_validity(), version), mimetype="text/html")
 
     @server.get("/healthz")
     def healthz():

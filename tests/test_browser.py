@@ -193,6 +193,31 @@ def test_page_shows_the_five_charts_table_and_footer(sample, page):
     page.screenshot(path=os.environ.get("SCREENSHOT", "/tmp/dashboard-sample.png"))
 
 
+def test_validity_page_from_the_footer_link(sample, page):
+    """The footer links to /validity, which shows every evaluation set's figures with intervals,
+    the baselines, a confusion matrix and the reliability diagram for this analyser."""
+    from analysis.evaluation.report import load_validity
+
+    server, _ = sample
+    open_page(page, server.url + "/")
+    page.click("#validity-link")
+    page.wait_for_url("**/validity", timeout=TIMEOUT)
+    text = page.inner_text("body")
+    assert "measured on the analyser that scored this dashboard" in text
+    record = load_validity()
+    measured = [s for s in record["sets"] if s["reports"]]
+    assert page.locator("table.v-figures").count() == len(measured) >= 2
+    for s in measured:
+        assert f"{s['name']} {s['n']} texts" in text
+        assert f"{s['reports'][0]['sign_accuracy']['value']:.2f}" in text
+    for method in ("analyser", "always neutral", "TF-IDF + LR mean"):
+        assert text.count(method) >= len(measured)
+    assert page.locator("table.v-confusion").count() == len(measured)
+    assert page.locator("svg circle").count() >= len(measured)  # the reliability diagram
+    assert "Krippendorff" in text and "minimal pairs" in text.lower()
+    page.screenshot(path=os.environ.get("SCREENSHOT_VALIDITY", "/tmp/validity.png"), full_page=True)
+
+
 def test_filter_by_outlet_changes_charts_and_address_and_back_button(sample, page):
     server, _ = sample
     open_page(page, server.url + "/")
