@@ -13,12 +13,15 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from analysis.errors import FramingError
+
+SCAN_CACHE = 8192  # sentences: more than one scoring batch holds
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicons" / "s400.yaml"
 KINDS = ("term", "camp", "subject", "actor", "verb", "distance", "anaphor", "topic")
@@ -315,6 +318,7 @@ class Lexicon:
         return value
 
     def _build(self, data: dict) -> None:
+        self._scan_cached = lru_cache(maxsize=SCAN_CACHE)(self._scan)
         self._data = data
         self.story = str(self._req(data, "story", (str,)))
         version = data.get("version")
@@ -537,7 +541,12 @@ class Lexicon:
         return bool(self._hedge_rx and self._hedge_rx.search(self._window(folded, start, self.hedge_window)))
 
     def scan(self, sentence: str) -> Scan:
-        """Find every term, camp, actor, attribution verb and cue in one sentence."""
+        """Find every term, camp, actor, attribution verb and cue in one sentence (the last
+        SCAN_CACHE sentences are remembered: the analyser and the stance model's marker read
+        the same sentences)."""
+        return self._scan_cached(sentence)
+
+    def _scan(self, sentence: str) -> Scan:
         folded = fold(sentence)
         hits = self._index.scan(sentence, folded)
         terms = []

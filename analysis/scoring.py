@@ -69,25 +69,45 @@ class SentenceReader:
         classes = [str(c) for c in getattr(stance_model, "classes_", [])]
         if classes != list(LABELS):
             raise FramingError(f"stance model classes {classes} are not {list(LABELS)}")
+        from analysis.stance import share_lexicon  # scikit-learn: only where sentences are read
+
         self.lexicon = lexicon
-        self.stance_model = stance_model
+        self.stance_model = share_lexicon(stance_model, lexicon)
 
     @classmethod
     def load(cls, lexicon_path=None) -> "SentenceReader":
-        from analysis import stance
+        from analysis.stance import load_model
 
         lex = lexicon_path if isinstance(lexicon_path, Lexicon) else Lexicon.load(lexicon_path)
-        return cls(lex, stance.load_model(lex))
+        return cls(lex, load_model(lex))
 
     def prepare(self, articles: list[Article]) -> list[_Prepared]:
-        prepared = [self._prepare(a) for a in articles]
-        todo = [(p, i) for p in prepared for i in range(len(p.sentences))]
-        for start in range(0, len(todo), CLASSIFIER_BATCH):
-            chunk = todo[start : start + CLASSIFIER_BATCH]
-            probs = self.stance_model.predict_proba([p.sentences[i].text for p, i in chunk])
-            for (p, i), row in zip(chunk, probs):
-                p.probs[i] = row
-        return prepared
+        """Articles with their sentences, voices and P(label) per sentence. Sentences go to the
+        stance model in batches of about CLASSIFIER_BATCH, right after they were scanned (so the
+        model's marker finds their scans in the lexicon's cache)."""
+        out: list[_Prepared] = []
+        batch: list[_Prepared] = []
+        pending = 0
+        for article in articles:
+            p = self._prepare(article)
+            out.append(p)
+            batch.append(p)
+            pending += len(p.sentences)
+            if pending >= CLASSIFIER_BATCH:
+                self._classify(batch)
+                batch, pending = [], 0
+        self._classify(batch)
+        return out
+
+    def _classify(self, batch: list[_Prepared]) -> None:
+        texts = [s.text for p in batch for s in p.sentences]
+        if not texts:
+            return
+        probs = self.stance_model.predict_proba(texts)
+        start = 0
+        for p in batch:
+            p.probs[:] = probs[start : start + len(p.sentences)]
+            start += len(p.sentences)
 
     def _prepare(self, article: Article) -> _Prepared:
         lex = self.lexicon

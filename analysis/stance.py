@@ -2,7 +2,7 @@
 for any sentence, trained from the project's own data (analysis/training_data.py).
 
 TF-IDF word 1-2-grams, stance-marked word 1-2-grams (who is evaluated, in whose voice, under
-negation) and character 2-5-grams feed a multinomial logistic regression. The model is rebuilt
+negation) and character 3-5-grams feed a multinomial logistic regression. The model is rebuilt
 deterministically from the data and cached under var/models/; no pickle is ever committed.
 """
 from __future__ import annotations
@@ -141,7 +141,7 @@ C = 3.0  # inverse L2 strength; docs/method.md has the sensitivity table that ch
 
 def build_pipeline(lexicon=None, c: float = C):
     """The unfitted model: TF-IDF word 1-2-grams, stance-marked word 1-2-grams and char_wb
-    2-5-grams -> multinomial LogisticRegression (columns in CLASSES order)."""
+    3-5-grams -> multinomial LogisticRegression (columns in CLASSES order)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
 
@@ -159,7 +159,7 @@ def build_pipeline(lexicon=None, c: float = C):
         ),
         (
             "char",
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, strip_accents="unicode"),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2, strip_accents="unicode"),
         ),
     ]
     return Pipeline(
@@ -268,6 +268,12 @@ class _Key(tuple):
 
     def __eq__(self, other):
         return isinstance(other, tuple) and self[0] == other[0]
+
+
+def share_lexicon(model, lexicon):
+    """Let the model's marker use `lexicon` (the same story file, by the model's version) so that
+    the analyser and the marker share one scan cache."""
+    return model.set_params(features__marked__mark__lexicon=lexicon)
 
 
 def load_model(lexicon=None):
