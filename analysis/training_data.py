@@ -30,7 +30,7 @@ ARTICLES_PATH = DATA_DIR / "training_articles.jsonl"
 REQUIRED_COLUMNS = ("id", "label", "kind", "group", "text")
 # Bump when the model definition (analysis/stance.py) changes: it is part of data_version(),
 # so cached models and cached article scores are invalidated together.
-MODEL_SPEC = "stance/3:word12+marked12+char25->lr"
+MODEL_SPEC = "stance/4:word12+marked12+char35->lr"
 ARTICLE_SENTENCE_WEIGHT = 0.3
 
 

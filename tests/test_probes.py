@@ -11,8 +11,8 @@ import pytest
 from analysis.evaluation.sets import probes
 from analysis.scoring import Analyser
 
-# What analyser 2.0.0 reaches (34 of 54); the goal is every pair.
-FLOOR = 34
+# What analyser 2.0.0 reaches (33 of 54); the goal is every pair.
+FLOOR = 33
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_probe_pairs_do_not_fall_below_the_measured_floor(ordered):
     assert sum(ok) >= FLOOR, [p.id for p, good in zip(pairs, ok) if not good]
 
 
-@pytest.mark.xfail(strict=True, reason="goal not met by analyser 2.0.0: 34 of 54 pairs ordered (README)")
+@pytest.mark.xfail(strict=True, reason="goal not met by analyser 2.0.0: 33 of 54 pairs ordered (README)")
 def test_every_probe_pair_is_ordered_right(ordered):
     pairs, ok = ordered
     assert all(ok), [p.id for p, good in zip(pairs, ok) if not good]
