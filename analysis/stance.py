@@ -41,9 +41,7 @@ def resolve_lexicon(lexicon=None):
 
 
 def lexicon_tag(lex) -> str:
-    """Stable short name of a lexicon for cache keys ('none' without one)."""
-    if lex is None:
-        return "none"
+    """Stable short name of a lexicon for cache keys."""
     raw = f"{getattr(lex, 'story', '?')}-{getattr(lex, 'version', '?')}"
     digest = str(getattr(lex, "digest", "") or "")[:8]
     if digest:  # an edited lexicon file without a version bump still gets its own model
@@ -62,12 +60,9 @@ _TOKEN_RX = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?()\"]")
 _NEGATORS = frozenset("not no never without nothing nobody none neither nor cannot hardly".split())
 _CLAUSE_END = frozenset([".", ",", ";", ":", "!", "?", "(", ")", '"', "but", "however", "while", "although",
                          "whereas", "yet", "though"])
-# Used only without a lexicon; the lexicon's attribution verbs replace it.
-_REPORT_RX = re.compile(r"\b(?:said|says|told|claimed|claims|alleged|alleges|insisted|insists|argued|argues|"
-                        r"warned|accused|according to|described|called)\b")
 
 
-def mark_sentence(sentence: str, lexicon=None) -> str:
+def mark_sentence(sentence: str, lexicon) -> str:
     """Rewrite a sentence as tokens that carry who is evaluated and in which voice.
 
     Actor mentions become one token per actor group (ACTturkey, ACTunitedstates ...; camp-only
@@ -76,22 +71,15 @@ def mark_sentence(sentence: str, lexicon=None) -> str:
     target. Words after a negator up to the end of the clause get NOT_, words after an
     attribution verb REP_ (reported, not the outlet's own voice).
     """
-    from analysis.lexicon import fold
-
-    folded = fold(sentence)
+    scan = lexicon.scan(sentence)
+    folded = scan.folded
     spans: list[tuple[int, int, str]] = []
-    verbs: set[int] = set()
-    if lexicon is not None:
-        scan = lexicon.scan(sentence)
-        folded = scan.folded
-        for h in scan.of("actor"):
-            spans.append((h.start, h.end, "ACT" + str(h.payload).replace("_", "")))
-        for h in scan.of("camp"):
-            if not any(s < h.end and h.start < e for s, e, _ in spans):
-                spans.append((h.start, h.end, "CAMP" + str(h.payload).replace("_", "")))
-        verbs = {h.start for h in scan.of("verb")}
-    else:
-        verbs = {m.start() for m in _REPORT_RX.finditer(folded)}
+    for h in scan.of("actor"):
+        spans.append((h.start, h.end, "ACT" + str(h.payload).replace("_", "")))
+    for h in scan.of("camp"):
+        if not any(s < h.end and h.start < e for s, e, _ in spans):
+            spans.append((h.start, h.end, "CAMP" + str(h.payload).replace("_", "")))
+    verbs = {h.start for h in scan.of("verb")}
     spans.sort()
     items: list[tuple[int, str, bool]] = []
     pos = 0
@@ -123,7 +111,7 @@ def mark_sentence(sentence: str, lexicon=None) -> str:
 class StanceMarker(TransformerMixin, BaseEstimator):
     """Text -> marked text (see `mark_sentence`), to be fed to a TF-IDF vectorizer."""
 
-    def __init__(self, lexicon=None):
+    def __init__(self, lexicon):
         self.lexicon = lexicon
 
     def fit(self, X, y=None):
@@ -139,7 +127,7 @@ class StanceMarker(TransformerMixin, BaseEstimator):
 C = 3.0  # inverse L2 strength; docs/method.md has the sensitivity table that chose it
 
 
-def build_pipeline(lexicon=None, c: float = C):
+def build_pipeline(lexicon, c: float = C):
     """The unfitted model: TF-IDF word 1-2-grams, stance-marked word 1-2-grams and char_wb
     3-5-grams -> multinomial LogisticRegression (columns in CLASSES order)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -195,18 +183,17 @@ def article_sentence_texts(text: str) -> list[str]:
 
 
 def training_examples(sentence_files=None, articles_path=None):
-    """(texts, labels, weights, groups): the labelled sentences at weight 1, and every sentence
+    """(texts, labels, weights): the labelled sentences at weight 1, and every sentence
     of each training article as a weak example of its article's label at
     ARTICLE_SENTENCE_WEIGHT; then each label is given the same total weight."""
     df = load_training_data(sentence_files)
-    texts, labels, groups = df["text"].tolist(), df["label"].tolist(), df["group"].tolist()
+    texts, labels = df["text"].tolist(), df["label"].tolist()
     weights = [1.0] * len(texts)
     for art in load_training_articles(articles_path):
         for sentence in article_sentence_texts(art.text):
             texts.append(sentence)
             labels.append(art.label)
             weights.append(ARTICLE_SENTENCE_WEIGHT)
-            groups.append(art.id)
     w = np.asarray(weights)
     y = np.asarray(labels, dtype=object)
     for lab in CLASSES:  # each label carries the same total weight (what class_weight="balanced" does)
@@ -214,14 +201,14 @@ def training_examples(sentence_files=None, articles_path=None):
         if not mask.any():
             raise FramingError(f"training data holds no {lab!r} example")
         w[mask] *= w.sum() / (len(CLASSES) * w[mask].sum())
-    return texts, labels, w, groups
+    return texts, labels, w
 
 
 def train(lexicon=None, c: float = C, sentence_files=None, articles_path=None):
     """Fit the Pipeline on the training data (by default the project's files), deterministically;
     predict_proba columns follow CLASSES."""
     lex = resolve_lexicon(lexicon)
-    texts, labels, weights, _ = training_examples(sentence_files, articles_path)
+    texts, labels, weights = training_examples(sentence_files, articles_path)
     model = build_pipeline(lex, c)
     model.fit(texts, labels, clf__sample_weight=weights)
     return model

@@ -50,11 +50,6 @@ class Report:
     labels: tuple[str, ...]
     reliability: list[ReliabilityBin] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        from dataclasses import asdict
-
-        return asdict(self)
-
 
 def sign_correct(y_true, scores, labels) -> np.ndarray:
     """Per polar item (true label not the middle one): does the score's sign name its side?

@@ -34,7 +34,9 @@ class SetResult:
     fitted: str  # "cross-fitted (5 folds)" or "held out"
     missing: str
     reports: list[metrics.Report]
-    wrong: list[dict] = field(default_factory=list)  # the analyser's misses: id, gold, predicted, P
+    # The analyser's misses (id, gold, predicted, framing, confidence), listed for the sets the
+    # model learns from; never for the blind set, which nobody should tune to.
+    wrong: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -73,7 +75,7 @@ def _cross_fitted(rows, set_name: str, version: str) -> np.ndarray:
     return out
 
 
-def _analyser_report(set_name, items, proba) -> tuple[metrics.Report, list[dict]]:
+def _analyser_report(items, proba) -> tuple[metrics.Report, list[dict]]:
     k = proba.argmax(axis=1)
     pred = [LABELS[i] for i in k]
     score = proba[:, 2] - proba[:, 0]
@@ -150,9 +152,9 @@ def evaluate(progress=print) -> Validity:
         else:
             proba = _cross_fitted(rows, s.name, version)
             fitted = f"cross-fitted: each of {CROSS_FIT_FOLDS} folds scored by an article model fitted without it"
-        rep, wrong = _analyser_report(s.name, s.items, proba)
+        rep, wrong = _analyser_report(s.items, proba)
         results.append(SetResult(s.name, s.description, len(s.items), fitted, s.missing,
-                                 [rep, *_baseline_reports(s.items, tfidf)], wrong))
+                                 [rep, *_baseline_reports(s.items, tfidf)], [] if s is blind else wrong))
     agreement = json.loads(AGREEMENT_PATH.read_text(encoding="utf-8")) if AGREEMENT_PATH.exists() else {}
     return Validity(analyser.version, results, _probe_result(analyser), _samples(analyser), agreement,
                     round(time.perf_counter() - started, 1))
@@ -191,6 +193,10 @@ def print_validity(v: Validity) -> None:
         print("  analyser reliability (confidence bin: n, mean confidence, accuracy):")
         for b in main.reliability:
             print(f"    {b.low:.1f}-{b.high:.1f}: {b.n:4d}  {b.mean_confidence:.3f}  {b.accuracy:.3f}")
+        if s.wrong:
+            print(f"  analyser misses ({len(s.wrong)}): " + "; ".join(
+                f"{w['id']} {w['gold']} -> {w['predicted']} ({w['framing']:+.2f}, P {w['confidence']:.2f})"
+                for w in s.wrong))
     if v.probes:
         p = v.probes
         print()
