@@ -150,7 +150,7 @@ class ArticleModel:
 
 
 C = 1.0  # inverse L2 strength of the article model; docs/method.md has the sensitivity table
-CALIBRATION_FOLDS = 5
+CALIBRATION_FOLDS = 5  # fewer when a label has fewer articles than this (at least 2)
 
 
 def fit(x: np.ndarray, y: list[str], sample_weight=None, c: float = C, fitted_on: dict | None = None) -> ArticleModel:
@@ -165,8 +165,11 @@ def fit(x: np.ndarray, y: list[str], sample_weight=None, c: float = C, fitted_on
     missing = [lab for lab in CLASSES if not (y == lab).any()]
     if missing:
         raise FramingError(f"article training data holds no {', '.join(missing)} article")
+    folds = min(CALIBRATION_FOLDS, min(int((y == lab).sum()) for lab in CLASSES))
+    if folds < 2:
+        raise FramingError("article training data needs at least 2 articles of each label to calibrate")
     base = make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=5000))
-    cv = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=0)
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     calibrated = CalibratedClassifierCV(base, method="temperature", cv=cv, ensemble=False)
     calibrated.fit(x, y, sample_weight=sample_weight)
     inner = calibrated.calibrated_classifiers_[0]

@@ -68,6 +68,17 @@ def test_a_label_missing_from_the_training_articles_is_refused():
         fit(np.zeros((6, len(FEATURE_NAMES))), ["neutral", "pro-Washington"] * 3)
 
 
+def test_a_rare_label_gets_fewer_calibration_folds_and_a_single_one_is_refused():
+    x, y = _toy(np.random.default_rng(2), n=60)
+    y = ["neutral" if lab == "pro-Ankara" else lab for lab in y]
+    for i in range(3):  # three pro-Ankara articles: calibrated on 3 folds
+        y[i] = "pro-Ankara"
+    assert fit(x, y).temperature > 0
+    y[1] = y[2] = "neutral"
+    with pytest.raises(FramingError, match="at least 2 articles of each label"):
+        fit(x, y)
+
+
 def test_a_model_for_other_features_is_refused(tmp_path):
     data = json.loads(MODEL_PATH.read_text())
     data["features"] = data["features"][:-1]
