@@ -23,7 +23,6 @@ from analysis.models import LABELS
 VALIDITY_PATH = ROOT / "eval" / "validity.json"
 AGREEMENT_PATH = ROOT / "eval" / "agreement.json"
 CROSS_FIT_FOLDS = 5
-SAMPLES_DIR = ROOT.parent / "shared" / "corpus" / "s400"
 
 
 @dataclass
@@ -31,7 +30,7 @@ class SetResult:
     name: str
     description: str
     n: int
-    fitted: str  # "cross-fitted (5 folds)" or "held out"
+    fitted: str  # how its figures were obtained: cross-fitted or held out
     missing: str
     reports: list[metrics.Report]
     # The analyser's misses (id, gold, predicted, framing, confidence), listed for the sets the
@@ -51,7 +50,7 @@ class ProbeResult:
 class Validity:
     analyser_version: str
     sets: list[SetResult]
-    probes: ProbeResult | None
+    probes: ProbeResult
     samples: list[dict]
     agreement: dict
     seconds: float
@@ -96,11 +95,8 @@ def _baseline_reports(items, tfidf) -> list[metrics.Report]:
     return out
 
 
-def _probe_result(analyser) -> ProbeResult | None:
-    try:
-        pairs = probes()
-    except FileNotFoundError:
-        return None
+def _probe_result(analyser) -> ProbeResult:
+    pairs = probes()
     scored = analyser.score_many([a for p in pairs for a in (p.more_positive, p.less_positive)])
     by_kind: dict[str, list[int]] = {}
     failures = []
@@ -117,11 +113,13 @@ def _probe_result(analyser) -> ProbeResult | None:
 
 def _samples(analyser) -> list[dict]:
     from analysis.corpus import read_paths
+    from analysis.evaluation.gold import CORPUS_DIR
     from analysis.models import Article
 
-    if not SAMPLES_DIR.is_dir():
+    samples = CORPUS_DIR / "s400"
+    if not samples.is_dir():
         return []
-    arts = sorted((a for a in read_paths([SAMPLES_DIR]) if isinstance(a, Article)), key=lambda a: a.id)
+    arts = sorted((a for a in read_paths([samples]) if isinstance(a, Article)), key=lambda a: a.id)
     return [{"id": a.id, "outlet": a.outlet, "framing": s.framing, "label": s.label, "confidence": s.confidence}
             for a, s in zip(arts, analyser.score_many(arts))]
 
@@ -197,13 +195,12 @@ def print_validity(v: Validity) -> None:
             print(f"  analyser misses ({len(s.wrong)}): " + "; ".join(
                 f"{w['id']} {w['gold']} -> {w['predicted']} ({w['framing']:+.2f}, P {w['confidence']:.2f})"
                 for w in s.wrong))
-    if v.probes:
-        p = v.probes
-        print()
-        print(f"probes: {p.ordered} of {p.n} minimal pairs ordered right; by kind: "
-              + ", ".join(f"{k} {a}/{n}" for k, (a, n) in sorted(p.by_kind.items())))
-        for f in p.failures:
-            print(f"  misordered {f['id']} ({f['kind']}): {f['higher']:+.3f} should be above {f['lower']:+.3f}")
+    p = v.probes
+    print()
+    print(f"probes: {p.ordered} of {p.n} minimal pairs ordered right; by kind: "
+          + ", ".join(f"{k} {a}/{n}" for k, (a, n) in sorted(p.by_kind.items())))
+    for f in p.failures:
+        print(f"  misordered {f['id']} ({f['kind']}): {f['higher']:+.3f} should be above {f['lower']:+.3f}")
     if v.samples:
         print()
         print("samples (../shared/corpus/s400):")
