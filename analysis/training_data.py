@@ -6,8 +6,9 @@ Three files in analysis/data/, all written by this project (no text copied from 
   counterfactual variants (actors or verdict swapped, label flipped) and a neutral version, so
   that the model learns what is said about whom, not who is named;
 - `training_articles.jsonl`: short labelled articles; each of their sentences is a weak example
-  of its article's label (weight `ARTICLE_SENTENCE_WEIGHT`, chosen by the sensitivity table in
-  docs/method.md), and the articles themselves train the article level.
+  of its article's label (weight `ARTICLE_SENTENCE_WEIGHT`, the weight of
+  ../shared/notes/measurement.md, not tuned further). They do not train the article level,
+  which learns from real articles only (analysis/training.py).
 
 Kept apart from the model so that the analyser's version, which names the training data, is
 known without importing scikit-learn (the dashboard only reads scores).
