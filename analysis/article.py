@@ -1,14 +1,14 @@
 """Article level: sentence stances aggregated by position and voice -> a fitted, calibrated model.
 
-Each scored sentence brings the stance model's P(pro-Washington, neutral, pro-Ankara); its
-stance is s = P(pro-Ankara) - P(pro-Washington). An article becomes a short vector of named
+Each scored sentence brings the stance model's P(label) in the story's label order (negative,
+neutral, positive: analysis/axis.py); its stance is s = P(positive) - P(negative). An article becomes a short vector of named
 features (`FEATURES`), each a sum over its sentences of a per-sentence term, so that every
 sentence's share of the decision is exact (`contributions`). A standardised multinomial logistic
 regression maps the vector to the three labels, and temperature scaling (scikit-learn's
 `CalibratedClassifierCV(method="temperature")`, fitted on cross-validated predictions) makes
 `P(label)` a calibrated probability. Weights, scaling and temperature are learned from labelled
-articles (`python -m analysis train`) and kept as plain numbers in a JSON file beside the data:
-no constant here is set by hand.
+articles (`python -m analysis train`) and kept as plain numbers in the JSON file the story file
+names (`training.article_model`): no constant here is set by hand.
 """
 from __future__ import annotations
 
@@ -18,10 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.axis import NEGATIVE, NEUTRAL, POSITIVE
 from analysis.errors import FramingError
-from analysis.training_data import CLASSES
-
-MODEL_PATH = Path(__file__).resolve().parent / "data" / "article_model.json"
 
 # Name -> what it sums over the article's scored sentences (n of them). Chosen on the development
 # openings among larger sets (closing sentences, own voice only, the strongest sentence of each
@@ -41,7 +39,7 @@ class SentenceReading:
 
     index: int
     position: str  # title | lead | body
-    probs: tuple[float, float, float]  # in CLASSES order
+    probs: tuple[float, float, float]  # in the story's label order (negative, neutral, positive)
 
 
 def sentence_shares(readings: list[SentenceReading]) -> np.ndarray:
@@ -69,8 +67,8 @@ def sentence_terms(readings: list[SentenceReading]) -> np.ndarray:
         return shares
     p = np.asarray([r.probs for r in readings], dtype=float)
     values = np.empty_like(shares)
-    values[:] = (p[:, 2] - p[:, 0])[:, None]  # the stance s = P(pro-Ankara) - P(pro-Washington)
-    values[:, FEATURE_NAMES.index("neutral_mass")] = p[:, 1]
+    values[:] = (p[:, POSITIVE] - p[:, NEGATIVE])[:, None]  # the stance s = P(positive) - P(negative)
+    values[:, FEATURE_NAMES.index("neutral_mass")] = p[:, NEUTRAL]
     return shares * values
 
 
@@ -80,8 +78,10 @@ def features(readings: list[SentenceReading]) -> np.ndarray:
 
 @dataclass
 class ArticleModel:
-    """softmax(temperature · (standardised features · coefᵀ + intercept)), in CLASSES order."""
+    """softmax(temperature · (standardised features · coefᵀ + intercept)), in `classes` order
+    (the story's labels: negative, neutral, positive)."""
 
+    classes: tuple[str, str, str]
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray  # (3, n_features), on standardised features
@@ -100,19 +100,18 @@ class ArticleModel:
         return e / e.sum(axis=1, keepdims=True)
 
     def contributions(self, terms: np.ndarray, shares: np.ndarray) -> np.ndarray:
-        """Each sentence's share of the calibrated log-odds of pro-Ankara over pro-Washington,
+        """Each sentence's share of the calibrated log-odds of the positive over the negative label,
         measured from an average training article: a sentence whose values equal the training
         means contributes 0, and the contributions add up to log-odds(article) - log-odds(average
         article) wherever every feature's shares sum to 1 (an article with a headline and a lead)."""
-        neg, pos = CLASSES.index("pro-Washington"), CLASSES.index("pro-Ankara")
-        direction = self.temperature * (self.coef[pos] - self.coef[neg]) / self.scale
+        direction = self.temperature * (self.coef[POSITIVE] - self.coef[NEGATIVE]) / self.scale
         return (terms - shares * self.mean) @ direction
 
     # ---- persistence: plain JSON, no pickle
     def to_json(self) -> dict:
         return {
             "features": list(FEATURE_NAMES),
-            "classes": list(CLASSES),
+            "classes": list(self.classes),
             "mean": self.mean.tolist(),
             "scale": self.scale.tolist(),
             "coef": self.coef.tolist(),
@@ -122,39 +121,42 @@ class ArticleModel:
         }
 
     @classmethod
-    def from_json(cls, data: dict, where: str = "article model") -> "ArticleModel":
-        if data.get("features") != list(FEATURE_NAMES) or data.get("classes") != list(CLASSES):
+    def from_json(cls, data: dict, classes: tuple[str, ...], where: str = "article model") -> "ArticleModel":
+        if data.get("features") != list(FEATURE_NAMES) or data.get("classes") != list(classes):
             raise FramingError(f"{where}: fitted for other features or labels; run `python -m analysis train`")
         try:
             return cls(
-                np.asarray(data["mean"], float), np.asarray(data["scale"], float), np.asarray(data["coef"], float),
+                tuple(classes), np.asarray(data["mean"], float), np.asarray(data["scale"], float), np.asarray(data["coef"], float),
                 np.asarray(data["intercept"], float), float(data["temperature"]), dict(data.get("fitted_on", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise FramingError(f"{where}: not a fitted article model ({exc})") from None
 
-    def save(self, path: Path = MODEL_PATH) -> None:
+    def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> "ArticleModel":
+    def load(cls, path: Path, classes: tuple[str, ...]) -> "ArticleModel":
+        """The model at `path` (the story's `training.article_model`), fitted for `classes`."""
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise FramingError(f"{path}: no fitted article model; run `python -m analysis train`") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise FramingError(f"{path}: not readable JSON ({exc})") from None
-        return cls.from_json(data, str(path))
+        return cls.from_json(data, classes, str(path))
 
 
 C = 1.0  # inverse L2 strength of the article model; docs/method.md has the sensitivity table
 CALIBRATION_FOLDS = 5  # fewer when a label has fewer articles than this (at least 2)
 
 
-def fit(x: np.ndarray, y: list[str], sample_weight=None, c: float = C, fitted_on: dict | None = None) -> ArticleModel:
-    """Fit the standardised logistic regression, then its temperature on cross-validated logits."""
+def fit(x: np.ndarray, y: list[str], classes: tuple[str, ...], sample_weight=None, c: float = C,
+        fitted_on: dict | None = None) -> ArticleModel:
+    """Fit the standardised logistic regression, then its temperature on cross-validated logits;
+    `classes` are the story's labels (negative, neutral, positive)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -162,10 +164,10 @@ def fit(x: np.ndarray, y: list[str], sample_weight=None, c: float = C, fitted_on
     from sklearn.preprocessing import StandardScaler
 
     y = np.asarray(y, dtype=object)
-    missing = [lab for lab in CLASSES if not (y == lab).any()]
+    missing = [lab for lab in classes if not (y == lab).any()]
     if missing:
         raise FramingError(f"article training data holds no {', '.join(missing)} article")
-    folds = min(CALIBRATION_FOLDS, min(int((y == lab).sum()) for lab in CLASSES))
+    folds = min(CALIBRATION_FOLDS, min(int((y == lab).sum()) for lab in classes))
     if folds < 2:
         raise FramingError("article training data needs at least 2 articles of each label to calibrate")
     base = make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=5000))
@@ -175,12 +177,12 @@ def fit(x: np.ndarray, y: list[str], sample_weight=None, c: float = C, fitted_on
     inner = calibrated.calibrated_classifiers_[0]
     pipe = inner.estimator
     scaler, lr = pipe[0], pipe[-1]
-    order = [list(calibrated.classes_).index(lab) for lab in CLASSES]  # the inner model sees encoded labels
+    order = [list(calibrated.classes_).index(lab) for lab in classes]  # the inner model sees encoded labels
     beta = float(inner.calibrators[0].beta_)
-    model = ArticleModel(scaler.mean_.copy(), scaler.scale_.copy(), lr.coef_[order].copy(),
+    model = ArticleModel(tuple(classes), scaler.mean_.copy(), scaler.scale_.copy(), lr.coef_[order].copy(),
                          lr.intercept_[order].copy(), beta, dict(fitted_on or {}))
     # The JSON model must give what scikit-learn gives.
-    expected = calibrated.predict_proba(x)[:, [list(calibrated.classes_).index(lab) for lab in CLASSES]]
+    expected = calibrated.predict_proba(x)[:, order]
     if not np.allclose(model.predict_proba(x), expected, atol=1e-6):
         raise FramingError("article model: the exported parameters do not reproduce scikit-learn's probabilities")
     return model

@@ -19,7 +19,9 @@ from typing import Any
 
 import yaml
 
+from analysis.axis import Axis
 from analysis.errors import FramingError
+from analysis.training_data import TrainingFiles
 
 SCAN_CACHE = 8192  # sentences: more than one scoring batch holds
 
@@ -326,7 +328,9 @@ class Lexicon:
             raise self._err("version", "missing")
         self.version = str(version)
         self.title = str(data.get("title") or self.story)
-        self.axis = dict(data.get("axis") or {"positive": "positive", "negative": "negative"})
+        self.axis = Axis.parse(data.get("axis"), self.path)
+        self.labels = self.axis.labels
+        self.training = TrainingFiles.parse(data.get("training"), Path(self.path).parent, self.path)
         self.digest = hashlib.sha256(self._raw or repr(data).encode()).hexdigest()[:8]
 
         frames = self._req(data, "frames", dict)

@@ -5,7 +5,6 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 
 DATE_PRECISIONS = ("day", "month", "year", "unknown")
-LABELS = ("pro-Washington", "neutral", "pro-Ankara")
 # Where an article's title came from. Only a title the source gave (a field, a manifest, the page's
 # metadata) or the headline found at the top of the page is read as the article's headline; one
 # built from the address's slug or from the first sentence is shown but never scored.
@@ -69,7 +68,7 @@ class Evidence:
 
     index: int  # position of the sentence in the article (0 = title)
     sentence: str
-    contribution: float  # signed: + pushes pro-Ankara, - pushes pro-Washington
+    contribution: float  # signed: + pushes toward the story's positive pole (pro-Ankara), - the negative
     terms: list[str] = field(default_factory=list)
     speaker: str | None = None  # who is quoted, if anyone
     side: str | None = None  # the speaker's camp id from the lexicon (e.g. turkey_gov), not an actor group
@@ -82,8 +81,8 @@ class ArticleScore:
 
     content_hash: str
     analyser_version: str
-    framing: float  # -1 (pro-Washington) .. +1 (pro-Ankara)
-    label: str  # one of LABELS
+    framing: float  # -1 (the negative pole, e.g. pro-Washington) .. +1 (the positive, e.g. pro-Ankara)
+    label: str  # one of the story's labels (analysis/axis.py)
     confidence: float  # 0..1
     frames: dict[str, float] = field(default_factory=dict)  # frame category -> weight
     voices: dict[str, float] = field(default_factory=dict)  # camp -> share of attributed text

@@ -1,11 +1,11 @@
-"""Article framing on the story's axis (+1 = the positive side, e.g. pro-Ankara), learned end to end.
+"""Article framing on the story's axis (+1 = the positive pole, e.g. pro-Ankara), learned end to end.
 
 1. The article's scored sentences (`sentences.scored_sentences`: the headline the source gave,
    then the prose; never a title made from the address) each get P(label) from the stance model
    (`analysis.stance`), read in batches.
 2. The article level (`analysis.article`) turns them, by position and voice, into calibrated
-   P(label): `label` is the most probable label, `confidence` its probability, and
-   `framing` = P(positive side) - P(negative side).
+   P(label) over the story's labels (its `axis:` block): `label` is the most probable label,
+   `confidence` its probability, and `framing` = P(positive) - P(negative).
 3. `evidence` lists each sentence with its exact share of the decision (`contribution`, in
    calibrated log-odds of the positive over the negative side), the lexicon terms it names (for
    highlighting), its speaker and camp.
@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.article import FEATURE_NAMES, ArticleModel, SentenceReading, sentence_shares, sentence_terms
+from analysis.axis import NEGATIVE, POSITIVE
 from analysis.errors import FramingError
 from analysis.lexicon import Lexicon, Scan
-from analysis.models import LABELS, Article, ArticleScore, Evidence
+from analysis.models import Article, ArticleScore, Evidence
 from analysis.sentences import Sentence, scored_sentences
 from analysis.sentiment import actor_sentiment
 from analysis.voices import Voice, sentence_voices, voice_shares
@@ -41,7 +42,7 @@ def stance_version(lex: Lexicon) -> str:
     from analysis.stance import lexicon_tag
     from analysis.training_data import data_version
 
-    return f"{data_version()}.{lexicon_tag(lex)}"
+    return f"{data_version(lex.training)}.{lexicon_tag(lex)}"
 
 
 def reader(lexicon_path=None) -> tuple[Lexicon, str]:
@@ -58,7 +59,7 @@ class _Prepared:
     scans: list[Scan]
     voices: list[Voice]
     on_topic: bool
-    probs: np.ndarray  # (n_sentences, 3) in LABELS order
+    probs: np.ndarray  # (n_sentences, 3) in the story's label order
 
 
 class SentenceReader:
@@ -67,8 +68,8 @@ class SentenceReader:
 
     def __init__(self, lexicon: Lexicon, stance_model):
         classes = [str(c) for c in getattr(stance_model, "classes_", [])]
-        if classes != list(LABELS):
-            raise FramingError(f"stance model classes {classes} are not {list(LABELS)}")
+        if classes != list(lexicon.labels):
+            raise FramingError(f"stance model classes {classes} are not the story's labels {list(lexicon.labels)}")
         from analysis.stance import share_lexicon  # scikit-learn: only where sentences are read
 
         self.lexicon = lexicon
@@ -117,7 +118,7 @@ class SentenceReader:
         joint = sum(1 for sc in scans if lex.joint_mention(sc))
         core = (not lex.has_topic) or any(sc.of("topic") for sc in scans)
         on_topic = core or (bool(lex.relevance_parties) and joint >= lex.relevance_min_joint)
-        return _Prepared(article, sentences, scans, voices, on_topic, np.zeros((len(sentences), len(LABELS))))
+        return _Prepared(article, sentences, scans, voices, on_topic, np.zeros((len(sentences), len(lex.labels))))
 
     @staticmethod
     def readings(p: _Prepared) -> list[SentenceReading]:
@@ -151,8 +152,10 @@ class Analyser:
 
     @classmethod
     def load(cls, lexicon_path=None) -> "Analyser":
-        """Analyser for a lexicon file (default: the S-400 lexicon)."""
-        return cls(SentenceReader.load(lexicon_path), ArticleModel.load())
+        """Analyser for a story file (default: the S-400 story), with the models it names."""
+        reader = SentenceReader.load(lexicon_path)
+        lex = reader.lexicon
+        return cls(reader, ArticleModel.load(lex.training.article_model, lex.labels))
 
     @property
     def version(self) -> str:
@@ -175,7 +178,6 @@ class Analyser:
         x = terms.sum(axis=0)
         proba = self.article_model.predict_proba(x)[0]
         k = int(np.argmax(proba))
-        neg, pos = LABELS.index("pro-Washington"), LABELS.index("pro-Ankara")
         contrib = self.article_model.contributions(terms, sentence_shares(readings))
 
         frames = {f: 0.0 for f in lex.frames}
@@ -200,14 +202,14 @@ class Analyser:
         evidence.sort(key=lambda e: (-abs(e.contribution), e.index))
         shares = voice_shares(p.voices, [len(s.text) for s in p.sentences])
         sentiment, subjectivity = actor_sentiment(lex, [s.text for s in p.sentences], p.scans)
-        components = {f"P({lab})": float(proba[j]) for j, lab in enumerate(LABELS)}
+        components = {f"P({lab})": float(proba[j]) for j, lab in enumerate(lex.labels)}
         components.update({name: float(v) for name, v in zip(FEATURE_NAMES, x)})
         components["on_topic"] = 1.0 if p.on_topic else 0.0
         return ArticleScore(
             content_hash=p.article.content_hash,
             analyser_version=self.version,
-            framing=round(float(proba[pos] - proba[neg]), 4),
-            label=LABELS[k],
+            framing=round(float(proba[POSITIVE] - proba[NEGATIVE]), 4),
+            label=lex.labels[k],
             confidence=round(float(proba[k]), 4),
             frames=frames,
             voices=shares,

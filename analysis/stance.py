@@ -1,5 +1,6 @@
-"""Sentence stance: a fitted scikit-learn Pipeline giving P(pro-Washington, neutral, pro-Ankara)
-for any sentence, trained from the project's own data (analysis/training_data.py).
+"""Sentence stance: a fitted scikit-learn Pipeline giving P(label) for any sentence, in the story's
+label order (negative, neutral, positive), trained from the data its story file names
+(analysis/training_data.py).
 
 TF-IDF word 1-2-grams, stance-marked word 1-2-grams (who is evaluated, in whose voice, under
 negation) and character 3-5-grams feed a multinomial logistic regression. The model is rebuilt
@@ -16,15 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from analysis.errors import FramingError
-from analysis.training_data import (
-    ARTICLE_SENTENCE_WEIGHT,
-    CLASSES,
-    data_version,
-    load_training_articles,
-    load_training_data,
-)
+from analysis.training_data import ARTICLE_SENTENCE_WEIGHT, data_version, load_training_articles, load_training_data
 
-DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicons" / "s400.yaml"
 MODEL_DIR = Path("var/models")
 RANDOM_STATE = 0
 
@@ -37,7 +31,7 @@ def resolve_lexicon(lexicon=None):
 
     if isinstance(lexicon, Lexicon):
         return lexicon
-    return Lexicon.load(Path(lexicon) if lexicon is not None else DEFAULT_LEXICON)
+    return Lexicon.load(Path(lexicon) if lexicon is not None else None)
 
 
 def lexicon_tag(lex) -> str:
@@ -129,7 +123,7 @@ C = 3.0  # inverse L2 strength; docs/method.md has the sensitivity table that ch
 
 def build_pipeline(lexicon, c: float = C):
     """The unfitted model: TF-IDF word 1-2-grams, stance-marked word 1-2-grams and char_wb
-    3-5-grams -> multinomial LogisticRegression (columns in CLASSES order)."""
+    3-5-grams -> multinomial LogisticRegression (columns in the story's label order)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
 
@@ -153,24 +147,29 @@ def build_pipeline(lexicon, c: float = C):
     return Pipeline(
         [
             ("features", FeatureUnion(parts)),
-            ("clf", OrderedLogisticRegression(C=c, max_iter=5000, random_state=RANDOM_STATE)),
+            ("clf", OrderedLogisticRegression(order=lexicon.labels, C=c, max_iter=5000, random_state=RANDOM_STATE)),
         ]
     )
 
 
 class OrderedLogisticRegression(LogisticRegression):
-    """LogisticRegression whose classes_ (and so predict_proba columns) follow CLASSES, not alphabetical order."""
+    """LogisticRegression whose classes_ (and so predict_proba columns) follow `order` (the story's
+    labels), not alphabetical order."""
+
+    def __init__(self, order=(), *, C=1.0, max_iter=100, random_state=None):
+        super().__init__(C=C, max_iter=max_iter, random_state=random_state)
+        self.order = order
 
     def fit(self, X, y, sample_weight=None):
         super().fit(X, y, sample_weight=sample_weight)
-        found = list(self.classes_)
-        if sorted(found) != sorted(CLASSES):
-            raise FramingError(f"training data must hold exactly the labels {', '.join(CLASSES)}; got {', '.join(found)}")
+        found, order = list(self.classes_), list(self.order)
+        if sorted(found) != sorted(order):
+            raise FramingError(f"training data must hold exactly the labels {', '.join(order)}; got {', '.join(found)}")
         # Multinomial model: permuting the rows of coef_/intercept_ permutes the softmax columns.
-        order = [found.index(c) for c in CLASSES]
-        self.coef_ = self.coef_[order]
-        self.intercept_ = self.intercept_[order]
-        self.classes_ = np.asarray(CLASSES, dtype=object)
+        rows = [found.index(c) for c in order]
+        self.coef_ = self.coef_[rows]
+        self.intercept_ = self.intercept_[rows]
+        self.classes_ = np.asarray(order, dtype=object)
         return self
 
 
@@ -182,33 +181,34 @@ def article_sentence_texts(text: str) -> list[str]:
     return [s.text for s in scored_sentences(article_from_text("training", text))]
 
 
-def training_examples(sentence_files=None, articles_path=None):
-    """(texts, labels, weights): the labelled sentences at weight 1, and every sentence
-    of each training article as a weak example of its article's label at
-    ARTICLE_SENTENCE_WEIGHT; then each label is given the same total weight."""
-    df = load_training_data(sentence_files)
+def training_examples(lexicon, files=None):
+    """(texts, labels, weights) from `files` (default: those the story file names): the labelled
+    sentences at weight 1, and every sentence of each training article as a weak example of its
+    article's label at ARTICLE_SENTENCE_WEIGHT; then each label is given the same total weight."""
+    files, classes = files or lexicon.training, lexicon.labels
+    df = load_training_data(files.sentences, classes)
     texts, labels = df["text"].tolist(), df["label"].tolist()
     weights = [1.0] * len(texts)
-    for art in load_training_articles(articles_path):
+    for art in load_training_articles(files.articles, classes):
         for sentence in article_sentence_texts(art.text):
             texts.append(sentence)
             labels.append(art.label)
             weights.append(ARTICLE_SENTENCE_WEIGHT)
     w = np.asarray(weights)
     y = np.asarray(labels, dtype=object)
-    for lab in CLASSES:  # each label carries the same total weight (what class_weight="balanced" does)
+    for lab in classes:  # each label carries the same total weight (what class_weight="balanced" does)
         mask = y == lab
         if not mask.any():
             raise FramingError(f"training data holds no {lab!r} example")
-        w[mask] *= w.sum() / (len(CLASSES) * w[mask].sum())
+        w[mask] *= w.sum() / (len(classes) * w[mask].sum())
     return texts, labels, w
 
 
-def train(lexicon=None, c: float = C, sentence_files=None, articles_path=None):
-    """Fit the Pipeline on the training data (by default the project's files), deterministically;
-    predict_proba columns follow CLASSES."""
+def train(lexicon=None, c: float = C, files=None):
+    """Fit the Pipeline on the training data the story file names (or other `TrainingFiles`),
+    deterministically; predict_proba columns follow the story's labels."""
     lex = resolve_lexicon(lexicon)
-    texts, labels, weights = training_examples(sentence_files, articles_path)
+    texts, labels, weights = training_examples(lex, files)
     model = build_pipeline(lex, c)
     model.fit(texts, labels, clf__sample_weight=weights)
     return model
@@ -219,7 +219,7 @@ def model_path(lexicon=None) -> Path:
     import sklearn
 
     lex = resolve_lexicon(lexicon)
-    return MODEL_DIR / f"{data_version()}-{lexicon_tag(lex)}-sklearn{sklearn.__version__}.joblib"
+    return MODEL_DIR / f"{data_version(lex.training)}-{lexicon_tag(lex)}-sklearn{sklearn.__version__}.joblib"
 
 
 @lru_cache(maxsize=8)

@@ -25,10 +25,37 @@ from analysis.errors import FramingError
 from analysis.models import Article, ArticleScore, IngestError
 
 APPLICATION_ID = 0x46524D31  # "FRM1": marks the file as this project's store
-SCHEMA_VERSION = 2  # 2: articles.title_source
+SCHEMA_VERSION = 3  # 2: articles.title_source; 3: jobs, users
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+
+# Schema 3: background jobs (analysis/jobs.py) and the dashboard's users (dashboard/users.py).
+_V3 = (
+    """CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,           -- queued | running | done | failed
+    payload TEXT NOT NULL,          -- JSON: what to do
+    submitted_by TEXT NOT NULL DEFAULT '',
+    submitted_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    heartbeat REAL,                 -- unix time of the worker's last sign of life
+    worker TEXT,
+    done INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0,
+    stage TEXT NOT NULL DEFAULT '',
+    messages TEXT NOT NULL DEFAULT '[]'  -- JSON list of {file, text, ok}
+)""",
+    "CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, id)",
+    """CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+)""",
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -62,7 +89,7 @@ CREATE TABLE IF NOT EXISTS meta (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0);
-"""
+""" + "".join(s + ";\n" for s in _V3)
 _BUMP = "UPDATE meta SET value = value + 1 WHERE key = 'generation'"
 
 ARTICLE_COLUMNS = (
@@ -71,7 +98,7 @@ ARTICLE_COLUMNS = (
 # What decides "unchanged" on re-ingest: everything but the text itself, which the hash covers.
 _COMPARED = ("outlet", "title", "url", "date", "date_precision", "byline", "source", "content_hash", "title_source")
 # Schema upgrades, applied in one transaction on first open by this version: from -> statements.
-_MIGRATIONS = {1: ("ALTER TABLE articles ADD COLUMN title_source TEXT NOT NULL DEFAULT 'given'",)}
+_MIGRATIONS = {1: ("ALTER TABLE articles ADD COLUMN title_source TEXT NOT NULL DEFAULT 'given'",), 2: _V3}
 FLAT_PREFIXES = {"frames": "frame:", "voices": "voice:", "sentiment": "sent:"}
 
 
@@ -290,6 +317,17 @@ class Store:
     def _query(self, sql: str, params=()) -> list[tuple]:
         with self._lock:
             return self._execute(self.conn, sql, params).fetchall()
+
+    def query(self, sql: str, params=()) -> list[tuple]:
+        """Rows of one read (for the modules that own the jobs and users tables)."""
+        return self._query(sql, params)
+
+    def execute(self, sql: str, params=()) -> int:
+        """One write inside `transaction()`; returns the new row id or the rows changed."""
+        if self._depth == 0:
+            raise FramingError("store writes must run inside store.transaction()")
+        cur = self._execute(self.conn, sql, params)
+        return cur.lastrowid if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
 
     # -------------------------------------------------------- articles
 

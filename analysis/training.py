@@ -1,10 +1,11 @@
 """`python -m analysis train`: fit the stance model, then the article model, from labelled data.
 
-The stance model learns from the project's own sentences and training articles
-(analysis/training_data.py); it is refitted deterministically wherever it is missing, so only
-its data is committed. The article model learns from real labelled articles read through that
-stance model: the gold articles of ../shared/corpus and the development openings (var/eval, when
-rebuilt). Its few parameters go to analysis/data/article_model.json with a record of what it
+Everything it reads and writes is named by the story file's `training:` block. The stance model
+learns from the story's sentences and training articles (analysis/training_data.py); it is
+refitted deterministically wherever it is missing, so only its data is committed. The article
+model learns from real labelled articles read through that stance model (`article_sets`: for the
+S-400 story the gold articles of ../shared/corpus and the development openings in var/eval, when
+rebuilt). Its few parameters go to the story's `article_model` JSON file with a record of what it
 saw. The project's written training articles are left out of this step: their sentences teach
 the stance model, but as whole articles they are shorter and plainer than real pages, and
 fitting the article level on them made it worse on the development openings (docs/method.md).
@@ -43,8 +44,9 @@ def article_rows(reader, sets: list) -> list[ArticleRows]:
     return out
 
 
-def fit_article_model(rows: list[ArticleRows], stance_version: str, exclude: tuple[str, set[str]] | None = None):
-    """Fit the article model on all rows but `exclude` = (set name, ids)."""
+def fit_article_model(rows: list[ArticleRows], stance_version: str, classes: tuple[str, ...],
+                      exclude: tuple[str, set[str]] | None = None):
+    """Fit the article model on all rows but `exclude` = (set name, ids); `classes` are the story's labels."""
     from analysis import article
 
     xs, ys, counts = [], [], {}
@@ -55,14 +57,20 @@ def fit_article_model(rows: list[ArticleRows], stance_version: str, exclude: tup
         counts[r.set_name] = len(keep)
     if not ys:
         raise FramingError("no labelled articles to fit the article model on")
-    return article.fit(np.vstack(xs), ys, fitted_on={"stance_version": stance_version, "articles": counts})
+    foreign = sorted(set(ys) - set(classes))
+    if foreign:
+        raise FramingError(f"article sets hold label(s) {', '.join(foreign)}, not the story's {', '.join(classes)}")
+    return article.fit(np.vstack(xs), ys, classes, fitted_on={"stance_version": stance_version, "articles": counts})
 
 
-def learning_sets():
-    """The labelled real articles the article model learns from."""
-    from analysis.evaluation.sets import dev_set, gold_set
+def learning_sets(lex) -> list:
+    """The labelled real articles the article model learns from: the story's `article_sets`."""
+    from pathlib import Path
 
-    return [gold_set(), dev_set()]
+    from analysis.evaluation.sets import dev_set, gold_set, labelled_set
+
+    named = {"gold": gold_set, "dev": dev_set}
+    return [named[s]() if s in named else labelled_set(Path(s), lex.labels) for s in lex.training.article_sets]
 
 
 def run_train(lexicon=None) -> int:
@@ -71,21 +79,22 @@ def run_train(lexicon=None) -> int:
     from analysis.training_data import data_version, load_training_articles, load_training_data
 
     started = time.perf_counter()
-    df = load_training_data()
     lex = stance.resolve_lexicon(lexicon)
+    files = lex.training
+    df = load_training_data(files.sentences, lex.labels)
     model = stance.train(lex)
     stance.save_model(model, stance.model_path(lex))
-    print(f"stance model: {len(df)} labelled sentences in {df['group'].nunique()} families and the sentences of "
-          f"{len(load_training_articles())} training articles (data {data_version()}), "
-          f"fitted in {time.perf_counter() - started:.0f}s")
-    sets = learning_sets()
+    print(f"stance model ({lex.story}): {len(df)} labelled sentences in {df['group'].nunique()} families and the "
+          f"sentences of {len(load_training_articles(files.articles, lex.labels))} training articles "
+          f"(data {data_version(files)}), fitted in {time.perf_counter() - started:.0f}s")
+    sets = learning_sets(lex)
     for s in sets:
         if s.missing:
             print(f"  note: {s.name}: {s.missing}")
     rows = article_rows(SentenceReader(lex, model), sets)
-    fitted = fit_article_model(rows, stance_version(lex))
-    fitted.save()
+    fitted = fit_article_model(rows, stance_version(lex), lex.labels)
+    fitted.save(files.article_model)
     counts = ", ".join(f"{k} {v}" for k, v in fitted.fitted_on["articles"].items())
     print(f"article model: fitted on {counts} articles, inverse temperature {fitted.temperature:.2f}, "
-          f"saved to analysis/data/article_model.json ({time.perf_counter() - started:.0f}s in all)")
+          f"saved to {files.article_model} ({time.perf_counter() - started:.0f}s in all)")
     return 0

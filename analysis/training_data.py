@@ -1,14 +1,17 @@
-"""The stance model's training data, read, checked and versioned (no scikit-learn here).
+"""The models' training data, named by the story file, read, checked and versioned (no scikit-learn here).
 
-Three files in analysis/data/, all written by this project (no text copied from any article):
-- `sentences.csv`: labelled sentences in families (`group`), the original set;
-- `stance_sentences.csv`: more labelled sentences in more registers, each family holding
-  counterfactual variants (actors or verdict swapped, label flipped) and a neutral version, so
-  that the model learns what is said about whom, not who is named;
-- `training_articles.jsonl`: short labelled articles; each of their sentences is a weak example
-  of its article's label (weight `ARTICLE_SENTENCE_WEIGHT`, the weight of
-  ../shared/notes/measurement.md, not tuned further). They do not train the article level,
-  which learns from real articles only (analysis/training.py).
+The story file's `training:` block names, relative to itself:
+- `sentences`: CSV files of labelled sentences in families (`group`). For the S-400 story,
+  `sentences.csv` (the original set) and `stance_sentences.csv` (more registers, each family
+  holding counterfactual variants, actors or verdict swapped and label flipped, and a neutral
+  version, so that the model learns what is said about whom, not who is named);
+- `articles`: short labelled articles (JSONL); each of their sentences is a weak example of its
+  article's label (weight `ARTICLE_SENTENCE_WEIGHT`, the weight of
+  ../shared/notes/measurement.md, not tuned further);
+- `article_model`: where the fitted article model is kept (JSON);
+- `article_sets`: the labelled real articles the article level learns from (analysis/training.py).
+All the S-400 files were written by this project (no text copied from any article). Labels must
+be the story's own (its `axis:` block).
 
 Kept apart from the model so that the analyser's version, which names the training data, is
 known without importing scikit-learn (the dashboard only reads scores).
@@ -20,19 +23,53 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from analysis.errors import FramingError
 
-CLASSES = ("pro-Washington", "neutral", "pro-Ankara")
-DATA_DIR = Path(__file__).resolve().parent / "data"
-SENTENCE_FILES = (DATA_DIR / "sentences.csv", DATA_DIR / "stance_sentences.csv")
-ARTICLES_PATH = DATA_DIR / "training_articles.jsonl"
 REQUIRED_COLUMNS = ("id", "label", "kind", "group", "text")
 # Bump when the model definition (analysis/stance.py) changes: it is part of data_version(),
 # so cached models and cached article scores are invalidated together.
 MODEL_SPEC = "stance/4:word12+marked12+char35->lr"
 ARTICLE_SENTENCE_WEIGHT = 0.3
+
+
+@dataclass(frozen=True)
+class TrainingFiles:
+    """What the story file's `training:` block names, as absolute paths (see the module doc)."""
+
+    sentences: tuple[Path, ...]
+    articles: Path
+    article_model: Path
+    article_sets: tuple[str, ...]  # a named evaluation set ("gold", "dev") or a labelled JSONL path
+
+    @classmethod
+    def parse(cls, data, base: Path, where: str) -> "TrainingFiles":
+        if not isinstance(data, dict):
+            raise FramingError(f"{where}: training: must be a mapping with sentences, articles, article_model, article_sets")
+
+        def path(value, key: str) -> Path:
+            if not isinstance(value, str) or not value.strip():
+                raise FramingError(f"{where}: training.{key}: must be a file path")
+            return (base / value.strip()).resolve()
+
+        sentences = data.get("sentences")
+        if not isinstance(sentences, list) or not sentences:
+            raise FramingError(f"{where}: training.sentences: must be a list of CSV files")
+        sets = data.get("article_sets")
+        if not isinstance(sets, list) or not sets:
+            raise FramingError(f"{where}: training.article_sets: must be a list of set names or files")
+        return cls(
+            tuple(path(v, "sentences") for v in sentences),
+            path(data.get("articles"), "articles"),
+            path(data.get("article_model"), "article_model"),
+            tuple(s if s in NAMED_SETS else str(path(s, "article_sets")) for s in sets),
+        )
+
+    def data_files(self) -> list[Path]:
+        """What the stance model learns from."""
+        return [*self.sentences, self.articles]
+
+
+NAMED_SETS = ("gold", "dev")  # the S-400 evaluation sets of analysis/evaluation/sets.py
 
 
 @dataclass(frozen=True)
@@ -43,14 +80,10 @@ class TrainingArticle:
     text: str
 
 
-def data_files() -> list[Path]:
-    return [*SENTENCE_FILES, ARTICLES_PATH]
-
-
-def data_version(paths: list[Path] | None = None) -> str:
-    """Short hash of the training data files (and the model spec), e.g. 'a1b2c3d4e5f6'."""
+def data_version(files: TrainingFiles) -> str:
+    """Short hash of the stance model's training data files (and the model spec), e.g. 'a1b2c3d4e5f6'."""
     h = hashlib.sha256(MODEL_SPEC.encode() + f"\0{ARTICLE_SENTENCE_WEIGHT}".encode())
-    for p in paths or data_files():
+    for p in files.data_files():
         try:
             h.update(b"\0" + p.read_bytes())
         except OSError as exc:
@@ -58,7 +91,9 @@ def data_version(paths: list[Path] | None = None) -> str:
     return h.hexdigest()[:12]
 
 
-def _read_csv(p: Path) -> pd.DataFrame:
+def _read_csv(p: Path, labels: tuple[str, ...]):
+    import pandas as pd
+
     try:
         df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
     except FileNotFoundError:
@@ -76,10 +111,10 @@ def _read_csv(p: Path) -> pd.DataFrame:
         if len(empty):
             # +2: header line, 1-based line numbers
             raise FramingError(f"{p}:{empty[0] + 2}: empty '{col}'")
-    bad = df.index[~df["label"].isin(CLASSES)]
+    bad = df.index[~df["label"].isin(labels)]
     if len(bad):
         i = bad[0]
-        raise FramingError(f"{p}:{i + 2}: label {df.at[i, 'label']!r} is not one of {', '.join(CLASSES)}")
+        raise FramingError(f"{p}:{i + 2}: label {df.at[i, 'label']!r} is not one of {', '.join(labels)}")
     dup = df.index[df["id"].duplicated()]
     if len(dup):
         raise FramingError(f"{p}:{dup[0] + 2}: duplicate id {df.at[dup[0], 'id']!r}")
@@ -88,10 +123,13 @@ def _read_csv(p: Path) -> pd.DataFrame:
     return df
 
 
-def load_training_data(paths: list[Path] | tuple[Path, ...] | None = None) -> pd.DataFrame:
-    """The labelled sentences of every sentence file: id, label, kind, group, text, source (and
-    `frame`, `register` where the file has them); FramingError naming the bad file, row or field."""
-    frames = [_read_csv(Path(p)) for p in (paths or SENTENCE_FILES)]
+def load_training_data(paths: tuple[Path, ...], labels: tuple[str, ...]):
+    """The labelled sentences of every sentence file (a DataFrame): id, label, kind, group, text,
+    source (and `frame`, `register` where the file has them); FramingError naming the bad file,
+    row or field."""
+    import pandas as pd
+
+    frames = [_read_csv(Path(p), labels) for p in paths]
     df = pd.concat(frames, ignore_index=True).fillna("")
     dup = df["id"][df["id"].duplicated()]
     if len(dup):
@@ -99,9 +137,9 @@ def load_training_data(paths: list[Path] | tuple[Path, ...] | None = None) -> pd
     return df
 
 
-def load_training_articles(path: Path | None = None) -> list[TrainingArticle]:
+def load_training_articles(path: Path, labels: tuple[str, ...]) -> list[TrainingArticle]:
     """The labelled training articles; FramingError naming the line of a bad record."""
-    p = Path(path) if path else ARTICLES_PATH
+    p = Path(path)
     out: list[TrainingArticle] = []
     seen: set[str] = set()
     try:
@@ -116,8 +154,8 @@ def load_training_articles(path: Path | None = None) -> list[TrainingArticle]:
                 if not isinstance(rec, dict) or not all(isinstance(rec.get(k), str) and rec[k].strip()
                                                          for k in ("id", "label", "text")):
                     raise FramingError(f"{p}:{line}: needs non-empty string fields id, label and text")
-                if rec["label"] not in CLASSES:
-                    raise FramingError(f"{p}:{line}: label {rec['label']!r} is not one of {', '.join(CLASSES)}")
+                if rec["label"] not in labels:
+                    raise FramingError(f"{p}:{line}: label {rec['label']!r} is not one of {', '.join(labels)}")
                 if rec["id"] in seen:
                     raise FramingError(f"{p}:{line}: duplicate id {rec['id']!r}")
                 seen.add(rec["id"])

@@ -29,6 +29,9 @@ ACTORS = {a: a.replace("_", " ").title() for a in ("turkey", "united_states", "n
 
 def synthetic(rows: int, outlets: int, seed: int = 0) -> pd.DataFrame:
     """A scored frame with the Store.scored_frame columns; outlet sizes follow a long tail."""
+    from analysis.lexicon import Lexicon
+
+    neg_neu_pos = Lexicon.load().labels
     rng = np.random.default_rng(seed)
     weights = 1.0 / np.arange(1, outlets + 1) ** 1.1
     outlet = rng.choice([f"Outlet {i:03d}" for i in range(outlets)], size=rows, p=weights / weights.sum())
@@ -41,7 +44,7 @@ def synthetic(rows: int, outlets: int, seed: int = 0) -> pd.DataFrame:
         "date": np.where(known, start.strftime("%Y-%m-%d"), None),
         "date_precision": np.where(known, "day", "unknown"),
         "date_start": start.where(known), "text": "", "framing": framing,
-        "label": np.where(framing > 0.15, "pro-Ankara", np.where(framing < -0.15, "pro-Washington", "neutral")),
+        "label": np.where(framing > 0.15, neg_neu_pos[2], np.where(framing < -0.15, neg_neu_pos[0], neg_neu_pos[1])),
         "confidence": rng.random(rows), "n_sentences": rng.integers(3, 60, rows),
     })
     for f in FRAMES:
@@ -67,7 +70,9 @@ def load(args) -> tuple[pd.DataFrame, ChartContext]:
     df = synthetic(args.rows, args.outlets)
     events = [("2017-12-29", "Contract signed"), ("2019-07-12", "First delivery"),
               ("2019-07-17", "F-35 expulsion"), ("2020-12-14", "CAATSA sanctions")]
-    return df, ChartContext(FRAMES, CAMPS, ACTORS, events, "none (all articles)", "bench-synthetic")
+    from analysis.lexicon import Lexicon
+
+    return df, ChartContext(Lexicon.load().axis, FRAMES, CAMPS, ACTORS, events, "none (all articles)", "bench-synthetic")
 
 
 def ms(seconds: float) -> str:

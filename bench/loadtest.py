@@ -1,21 +1,26 @@
 """Bounded load test of the dashboard under gunicorn, traffic to 127.0.0.1 only.
 
     python bench/loadtest.py [--users 20] [--seconds 60] [--workers 2] [--db var/bench-allsides.db]
-                             [--writer]
+                             [--uploaders 2]
 
 Builds (or reuses) a scored store of ../shared/corpus/allsides.jsonl.gz, starts
 `gunicorn --workers N dashboard.wsgi:server` on a free local port, and has simulated users change
 filters (the Dash view callback and the article table) and export CSVs for a fixed time. Prints
 requests served, errors and p50/p95/p99 latency, then stops gunicorn.
 
---writer: uploads while others read. The store is copied first (the shared bench store is left
-alone); a writer process ingests and scores new articles into the copy in small batches while
-the users read, and a checker re-reads every new article from the store and verifies it is whole
-(its content hash matches its title and text). Any HTTP error or half article is reported.
+--uploaders N: N signed-in coders upload while the others read, as the page does it: each signs
+in through /login, sends a JSONL file of new articles to the upload callback (which only queues
+a job) and follows the job's progress until the background worker (`python -m dashboard worker`,
+started here as the Procfile does) has ingested and scored it, then uploads the next. The store
+is copied first (the shared bench store is left alone), and a checker re-reads every new article
+from the store and verifies it is whole (its content hash matches its title and text). Any HTTP
+error, failed job or half article is reported.
 """
 from __future__ import annotations
 
 import argparse
+import base64
+import functools
 import gzip
 import hashlib
 import json
@@ -41,8 +46,15 @@ sys.path.insert(0, str(REPO))
 CORPUS = REPO.parent / "shared" / "corpus" / "allsides.jsonl.gz"
 DEFAULT_DB = REPO / "var" / "bench-allsides.db"
 CHARTS = ("framing-by-outlet", "framing-over-time", "frame-mix", "voices", "actor-sentiment")
-LABELS = ("pro-Washington", "neutral", "pro-Ankara")
 HOST = "127.0.0.1"  # never anything else: this script must not send traffic off the machine
+
+
+@functools.lru_cache(maxsize=1)
+def labels() -> tuple[str, ...]:
+    """The default story's labels (the dashboard under test serves that story)."""
+    from analysis.lexicon import Lexicon
+
+    return Lexicon.load().labels
 
 
 # ---------------------------------------------------------------- the store
@@ -95,11 +107,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SECRET = "loadtest-" + os.urandom(16).hex()
+
+
 def start_gunicorn(db: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
-    env = dict(os.environ, FRAMING_DB=str(db))
+    """The Procfile's web process (default 30 s worker timeout) on a local port."""
+    env = dict(os.environ, FRAMING_DB=str(db), FRAMING_SECRET_KEY=SECRET)
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    cmd = [str(gunicorn), "--workers", str(workers), "--bind", f"{HOST}:{port}", "--timeout", "300", "dashboard.wsgi:server"]
+    cmd = [str(gunicorn), "--workers", str(workers), "--limit-request-line", "8190", "--bind", f"{HOST}:{port}",
+           "dashboard.wsgi:server"]
     return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_worker(db: Path, log: Path) -> subprocess.Popen:
+    """The Procfile's worker process."""
+    return subprocess.Popen([sys.executable, "-m", "dashboard", "worker", "--db", str(db)], cwd=REPO,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -163,7 +186,7 @@ class CallbackBuilder:
     def __init__(self, base: str):
         self.layout = requests.get(f"{base}/_dash-layout", timeout=120).json()
         deps = requests.get(f"{base}/_dash-dependencies", timeout=60).json()
-        self.view = self.rows = None
+        self.view = self.rows = self.upload = self.poll = None
         for dep in deps:
             if dep.get("clientside_function"):
                 continue
@@ -173,6 +196,10 @@ class CallbackBuilder:
                 self.view = dep
             if any(i[1] == "getRowsRequest" for i in ins):
                 self.rows = dep
+            if ("upload-payload", "data") in ins:
+                self.upload = dep
+            if ("job-poll", "n_intervals") in ins:
+                self.poll = dep
         ids = {x["id"] for d in (self.view, self.rows) if d for x in d["inputs"] + d.get("state", [])}
         self.props = _find(self.layout, {i for i in ids if isinstance(i, str)})
 
@@ -194,6 +221,15 @@ class CallbackBuilder:
         if not self.view:
             return None
         return self._payload(self.view, {("url", "search"): search}, "url.search")
+
+    def upload_payload(self, name: str, data: bytes) -> dict:
+        content = "data:application/octet-stream;base64," + base64.b64encode(data).decode("ascii")
+        value = {"contents": [content], "filenames": [name], "at": time.time()}
+        return self._payload(self.upload, {("upload-payload", "data"): value, ("jobs", "data"): []}, "upload-payload.data")
+
+    def poll_payload(self, job_ids: list[int], tick: int) -> dict:
+        return self._payload(self.poll, {("job-poll", "n_intervals"): tick, ("jobs", "data"): job_ids,
+                                         ("data-version", "data"): ""}, "job-poll.n_intervals")
 
     def rows_payload(self, search: str, start: int) -> dict | None:
         if not self.rows:
@@ -217,7 +253,7 @@ def random_query(rng: random.Random, outlets: list[str]) -> dict:
         q["start"] = f"{year}-{rng.randint(1, 12):02d}-01"
         q["end"] = f"{year + rng.randint(0, 3)}-{rng.randint(1, 12):02d}-28"
     if rng.random() < 0.3:
-        q["label"] = rng.sample(LABELS, k=rng.randint(1, 2))
+        q["label"] = rng.sample(list(labels()), k=rng.randint(1, 2))
     return q
 
 
@@ -277,6 +313,7 @@ def user(base: str, seed: int, deadline: float, outlets: list[str], builder: Cal
 
 
 WRITER_PREFIX = "loadtest-"
+PER_UPLOAD = 20  # articles per uploaded file
 
 
 def writer_batches(corpus: Path, folder: Path, batches: int, per_batch: int, seed: int) -> list[Path]:
@@ -302,22 +339,77 @@ def writer_batches(corpus: Path, folder: Path, batches: int, per_batch: int, see
     return files
 
 
-def run_writer(db: Path, files: list[Path], deadline: float, result: dict) -> None:
-    """Ingest and score each batch (what an upload does), until the files or the time run out."""
+def add_uploader(db: Path, name: str) -> str:
+    from analysis.store import Store
+    from dashboard.users import add_user
+
+    password = "loadtest password " + name
+    with Store(db) as store:
+        add_user(store, name, "coder", password)
+    return password
+
+
+def sign_in(base: str, name: str, password: str) -> requests.Session:
+    s = requests.Session()
+    form = s.get(f"{base}/login", timeout=60).text
+    token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    r = s.post(f"{base}/login", data={"csrf": token, "name": name, "password": password, "next": "/"},
+               timeout=60, allow_redirects=False)
+    if r.status_code != 302:
+        raise SystemExit(f"error: {name} could not sign in (HTTP {r.status_code})")
+    return s
+
+
+def uploader(base: str, session: requests.Session, builder: "CallbackBuilder", files: list[Path], deadline: float,
+             rec: Recorder, result: dict) -> None:
+    """Upload each file through the page's callback, then follow its job (as the page's 1 s poll does)."""
     done = failed = 0
     for path in files:
         if time.monotonic() >= deadline:
             break
-        run = subprocess.run(
-            [sys.executable, "-m", "analysis", "score", str(path), "--db", str(db), "--format", "jsonl"],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        if run.returncode == 0:
-            done += 1
-        else:
+        t0 = time.perf_counter()
+        error = job_id = None
+        try:
+            r = session.post(f"{base}/_dash-update-component", json=builder.upload_payload(path.name, path.read_bytes()),
+                             timeout=60)
+            if r.status_code != 200:
+                error = f"HTTP {r.status_code}: {r.text[:160]!r}"
+            else:
+                job_id = r.json()["response"]["jobs"]["data"][-1]
+        except (requests.RequestException, KeyError, ValueError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        rec.record("upload", time.perf_counter() - t0, error)
+        if job_id is None:
             failed += 1
-            result.setdefault("errors", []).append(run.stderr.strip()[-200:])
-    result.update(batches=done, failed=failed)
+            continue
+        started, tick = time.monotonic(), 0
+        while time.monotonic() < deadline + 300:
+            time.sleep(1.0)
+            tick += 1
+            t0 = time.perf_counter()
+            error, body = None, ""
+            try:
+                r = session.post(f"{base}/_dash-update-component", json=builder.poll_payload([job_id], tick), timeout=60)
+                if r.status_code == 200:
+                    body = r.text
+                else:
+                    error = f"HTTP {r.status_code}: {r.text[:160]!r}"
+            except requests.RequestException as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            rec.record("job-poll", time.perf_counter() - t0, error)
+            if '"disabled":true' in body.replace(" ", ""):  # the page stops polling: the job ended
+                ok = "article(s) added" in body
+                done += ok
+                failed += not ok
+                result.setdefault("seconds", []).append(time.monotonic() - started)
+                break
+    with UPLOAD_LOCK:
+        result["done"] = result.get("done", 0) + done
+        result["failed"] = result.get("failed", 0) + failed
+        result.setdefault("seconds", [])
+
+
+UPLOAD_LOCK = threading.Lock()
 
 
 def run_checker(db: Path, deadline: float, result: dict) -> None:
@@ -380,7 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     ap.add_argument("--db", type=Path, default=DEFAULT_DB)
     ap.add_argument("--corpus", type=Path, default=CORPUS)
-    ap.add_argument("--writer", action="store_true", help="also ingest new articles into a copy of the store during the run")
+    ap.add_argument("--uploaders", type=int, default=0,
+                    help="signed-in users uploading new articles (to a copy of the store) during the run")
     ap.add_argument("--no-callbacks", action="store_true", help="only the export routes")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--think", default="0.5-2",
@@ -393,15 +486,16 @@ def main(argv: list[str] | None = None) -> int:
     ensure_store(db, args.corpus)
     work = Path(tempfile.mkdtemp(prefix="loadtest-"))
     serve_db = db
-    if args.writer:
+    if args.uploaders:
         serve_db = work / "store.db"
         copy_store(db, serve_db)
-        print(f"writer mode: serving a copy of the store at {serve_db}")
+        print(f"upload mode: serving a copy of the store at {serve_db}")
 
     port = free_port()
     base = f"http://{HOST}:{port}"
     log = work / "gunicorn.log"
     proc = start_gunicorn(serve_db, port, args.workers, log)
+    worker = start_worker(serve_db, work / "worker.log") if args.uploaders else None
     try:
         t0 = time.perf_counter()
         health = wait_healthy(base, proc)
@@ -443,9 +537,15 @@ def main(argv: list[str] | None = None) -> int:
         ]
         writer_result: dict = {}
         checker_result: dict = {}
-        if args.writer:
-            files = writer_batches(args.corpus, work, batches=200, per_batch=50, seed=args.seed)
-            threads.append(threading.Thread(target=run_writer, args=(serve_db, files, deadline, writer_result)))
+        if args.uploaders:
+            if not (builder and builder.upload and builder.poll):
+                raise SystemExit("error: could not find the upload and job callbacks")
+            for u in range(args.uploaders):
+                name = f"loader{u}"
+                session = sign_in(base, name, add_uploader(serve_db, name))
+                files = writer_batches(args.corpus, work, batches=100, per_batch=PER_UPLOAD, seed=args.seed * 100 + u)
+                threads.append(threading.Thread(target=uploader, args=(base, session, builder, files, deadline, rec,
+                                                                       writer_result)))
             threads.append(threading.Thread(target=run_checker, args=(serve_db, deadline + 5, checker_result)))
         for t in threads:
             t.start()
@@ -461,18 +561,25 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:  # noqa: BLE001 - memory is a bonus figure
             pass
         bad_articles = 0
-        if args.writer:
-            print(f"writer: {writer_result.get('batches', 0)} batches of 50 articles ingested and scored, "
-                  f"{writer_result.get('failed', 0)} failed")
+        if args.uploaders:
+            took = writer_result.get("seconds", [])
+            print(f"uploads: {writer_result.get('done', 0)} files of {PER_UPLOAD} articles uploaded, ingested and "
+                  f"scored in the background, {writer_result.get('failed', 0)} failed; upload to done p50 "
+                  f"{pct(took, 50):.1f} s, max {max(took, default=float('nan')):.1f} s")
             print(f"checker: {checker_result.get('checks', 0)} reads of {checker_result.get('distinct', 0)} new articles, "
                   f"{checker_result.get('bad', 0)} half/unreadable")
             for e in (writer_result.get("errors", []) + checker_result.get("errors", []))[:5]:
                 print(f"  writer/checker error: {e}")
             bad_articles = checker_result.get("bad", 0) + writer_result.get("failed", 0)
+        readers = [x for k in ("view", "table", "export-csv") for x in rec.latency.get(k, [])]
+        p95 = pct(readers, 95)
+        print(f"readers (view, table, export): p95 {p95 * 1e3:.0f} ms")
         verdict = "PASS" if errors == 0 and bad_articles == 0 and p95 < 0.5 else "MISS"
-        print(f"goal (zero errors, p95 < 500 ms{', no half articles' if args.writer else ''}): {verdict}")
+        print(f"goal (zero errors, readers' p95 < 500 ms{', no half articles' if args.uploaders else ''}): {verdict}")
         return 0 if errors == 0 and bad_articles == 0 else 1
     finally:
+        if worker is not None:
+            stop(worker)
         stop(proc)
         if proc.returncode not in (0, -signal.SIGTERM, None):
             print(f"(gunicorn exited with {proc.returncode}; log kept: {log})")

@@ -7,6 +7,7 @@ from pathlib import Path
 from dash import Dash
 
 from dashboard import callbacks, layout, routes
+from dashboard.auth import SECRET_ENV, current_writer, init_auth, signed_in
 from dashboard.callbacks import Config
 from dashboard.data import db_stamp, get_reader, load_dataset, open_store
 
@@ -17,8 +18,9 @@ MAX_REQUEST = layout.MAX_UPLOAD_TOTAL * 3 // 2 + 2 * 2**20
 
 
 def create_app(db_path: str | os.PathLike = DEFAULT_DB, lexicon_path: str | os.PathLike | None = None,
-               upload_dir: str | os.PathLike | None = None) -> Dash:
-    """A Dash app over the store at `db_path` (created empty if missing)."""
+               upload_dir: str | os.PathLike | None = None, secret_key: str | None = None) -> Dash:
+    """A Dash app over the store at `db_path` (created empty if missing). `secret_key` signs the
+    sessions of signed-in users; without one nobody can sign in, so nothing can be written."""
     cfg = Config(
         db_path=str(Path(db_path).resolve()),
         lexicon_path=str(lexicon_path) if lexicon_path else None,
@@ -40,22 +42,26 @@ def create_app(db_path: str | os.PathLike = DEFAULT_DB, lexicon_path: str | os.P
         if ds.is_empty:
             with open_store(cfg.db_path) as store:
                 stored = store.count()
+        user, _ = current_writer()
         return layout.page(ds, lexicon, version, data_version=repr(db_stamp(cfg.db_path)),
-                           stored=stored)
+                           stored=stored, user=signed_in(), can_write=user is not None)
 
     app.layout = serve_layout
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST
+    init_auth(app.server, cfg, secret_key)
     callbacks.register(app, cfg)
     routes.register(app.server, cfg)
     return app
 
 
 def app_from_env() -> Dash:
-    """The app configured by FRAMING_DB, FRAMING_LEXICON and FRAMING_UPLOADS (for gunicorn)."""
+    """The app configured by FRAMING_DB, FRAMING_LEXICON, FRAMING_UPLOADS and FRAMING_SECRET_KEY
+    (for gunicorn: every worker must share the secret, so it cannot be made up here)."""
     return create_app(
         os.environ.get("FRAMING_DB", DEFAULT_DB),
         os.environ.get("FRAMING_LEXICON") or None,
         os.environ.get("FRAMING_UPLOADS") or None,
+        os.environ.get(SECRET_ENV) or None,
     )
 
 

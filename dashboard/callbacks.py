@@ -11,16 +11,20 @@ import re
 import shutil
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from werkzeug.exceptions import BadRequest
 
 from analysis.errors import FramingError
-from analysis.models import LABELS
+from analysis.jobs import FileMessage, Job, JobQueue
 from dashboard import ids, layout
-from dashboard.data import (Dataset, Filters, filter_mask, get_analyser, get_reader, load_dataset, open_store,
-                            outlet_options)
+from dashboard.auth import current_writer
+from dashboard.data import (Dataset, Filters, filter_mask, get_reader, load_dataset, open_store, outlet_options,
+                            outlet_value)
+from dashboard.users import User
 
 
 @dataclass(frozen=True)
@@ -36,11 +40,51 @@ class Config:
         return Path(self.upload_dir) if self.upload_dir else Path(self.db_path).resolve().parent / "uploads"
 
 
+# ---------------------------------------------------------------- request checks
+# Callback inputs come from the browser, so from anyone: a value of the wrong type is a 400 with
+# a message (routes.py renders it), never a 500.
+
+
+def _text(value, what: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"{what} must be text")
+    return value
+
+
+def _texts(values, what: str) -> list[str]:
+    if values is None:
+        return []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise BadRequest(f"{what} must be a list of text")
+    return values
+
+
+def _mapping(value, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequest(f"{what} must be an object")
+    return value
+
+
+def _count(value, what: str, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise BadRequest(f"{what} must be a number")
+    return int(value)
+
+
 # ---------------------------------------------------------------- shared services
 
 
 def dataset(cfg: Config) -> Dataset:
     return load_dataset(cfg.db_path, cfg.lexicon_path)
+
+
+def filters_of(cfg: Config, search: str | None) -> Filters:
+    """The filters a page address names, read against the story's labels."""
+    return Filters.from_query(_text(search, "the address's query"), get_reader(cfg.lexicon_path)[0].labels)
 
 
 def chart_context(cfg: Config, filters: Filters):
@@ -78,18 +122,22 @@ def chart_figure(chart_id: str, rows, chart_ctx):
 # ---------------------------------------------------------------- filters <-> address
 
 
-def sync_filters(triggered: str | None, search, outlets, start, end, labels, q, clear_clicked: bool = False):
+def sync_filters(all_labels, triggered: str | None, search, outlets, start, end, labels, q,
+                 clear_clicked: bool = False):
     """Keep the address and the controls in step; returns (search, outlets, start, end, labels, q).
+    `all_labels` are the story's labels (the label checklist's options).
 
     From the address (page load, back/forward, a shared link) the controls are set; from a
     control the address is rewritten. `no_update` where nothing changes, so there is no loop.
     """
+    outlets, labels = _texts(outlets, "the outlet filter"), _texts(labels, "the label filter")
+    start, end, q = _text(start, "the start date"), _text(end, "the end date"), _text(q, "the search text")
     if clear_clicked:
-        return "", [], None, None, list(LABELS), ""
+        return "", [], None, None, list(all_labels), ""
     if triggered in (None, ids.URL):
-        f = Filters.from_query(search)
-        return (no_update, list(f.outlets), f.start, f.end, list(f.labels or LABELS), f.q)
-    f = Filters(outlets=tuple(outlets or ()), start=start, end=end, labels=tuple(labels or ()), q=q or "")
+        f = Filters.from_query(search, all_labels)
+        return (no_update, [outlet_value(o) for o in f.outlets], f.start, f.end, list(f.labels or all_labels), f.q)
+    f = Filters.from_controls(all_labels, outlets, start, end, labels, q)
     query = f.to_query()
     if query == (search or ""):
         return (no_update,) * 6
@@ -103,7 +151,7 @@ def outlets_with_unknown(cfg: Config, triggered: str | None, search: str | None)
     if triggered not in (None, ids.URL):
         return no_update
     ds = dataset(cfg)
-    options = outlet_options(ds, Filters.from_query(search).outlets)
+    options = outlet_options(ds, filters_of(cfg, search).outlets)
     return options if len(options) > len(ds.outlet_counts) else no_update
 
 
@@ -112,7 +160,7 @@ def outlets_with_unknown(cfg: Config, triggered: str | None, search: str | None)
 
 def render_view(cfg: Config, search: str | None) -> dict:
     """Everything that follows the filters except the table: five figures, summary, empty state."""
-    filters = Filters.from_query(search)
+    filters = filters_of(cfg, search)
     ds = dataset(cfg)
     # Memoised per data snapshot and filters: back/forward and popular views cost nothing.
     return ds.memo("view", filters, lambda: _render_view(cfg, ds, filters), limit=32)
@@ -188,18 +236,24 @@ def _grid_filter(rows, model: dict):
 
 def table_page(cfg: Config, search: str | None, request: dict | None) -> dict:
     """One block of table rows for the grid's infinite row model (sorted, filtered server-side)."""
-    request = request or {}
+    request = _mapping(request, "the table's row request")
     fields = [c["field"] for c in layout.TABLE_COLUMNS]
-    rows = rows_of(dataset(cfg), Filters.from_query(search), ["id"] + fields)
-    rows = _grid_filter(rows, request.get("filterModel") or {})
-    sort = [s for s in request.get("sortModel") or [] if s.get("colId") in rows.columns]
+    rows = rows_of(dataset(cfg), filters_of(cfg, search), ["id"] + fields)
+    try:
+        rows = _grid_filter(rows, _mapping(request.get("filterModel"), "the table's filter model"))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise BadRequest("the table's filter model is not one the grid sends") from None
+    sort_model = request.get("sortModel") or []
+    if not isinstance(sort_model, list) or not all(isinstance(x, dict) for x in sort_model):
+        raise BadRequest("the table's sort model must be a list of objects")
+    sort = [x for x in sort_model if x.get("colId") in rows.columns]
     if sort:
         rows = rows.sort_values(
             [s["colId"] for s in sort], ascending=[s.get("sort") != "desc" for s in sort], kind="stable",
             na_position="last",
         )
-    start = max(0, int(request.get("startRow") or 0))
-    end = max(start, int(request.get("endRow") or start + layout.TABLE_PAGE_SIZE))
+    start = max(0, _count(request.get("startRow"), "startRow", 0))
+    end = max(start, _count(request.get("endRow"), "endRow", start + layout.TABLE_PAGE_SIZE))
     block = rows.iloc[start:end]
     out = block.astype(object).where(block.notna(), None)
     return {"rowData": out.to_dict("records"), "rowCount": int(len(rows))}
@@ -211,9 +265,12 @@ def table_page(cfg: Config, search: str | None, request: dict | None) -> dict:
 def clicked_article_id(triggered: str | None, cell_clicked: dict | None, click_data: dict | None) -> str | None:
     """The article id from a table click or a click on a point in framing-by-outlet."""
     if triggered == ids.TABLE and cell_clicked:
-        return cell_clicked.get("rowId")
+        return _text(_mapping(cell_clicked, "the clicked cell").get("rowId"), "the clicked row's id")
     if triggered == "framing-by-outlet" and click_data:
-        for point in click_data.get("points") or []:
+        points = _mapping(click_data, "the clicked point").get("points") or []
+        if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
+            raise BadRequest("the clicked points must be a list of objects")
+        for point in points:
             custom = point.get("customdata")
             if isinstance(custom, (list, tuple)):
                 custom = custom[0] if custom else None
@@ -242,7 +299,7 @@ def export_download(cfg: Config, search: str | None, chart_id: str, fmt: str) ->
     """A dcc.Download payload for one chart in one format (or the bundle for chart_id 'all')."""
     from dashboard.export import export_bundle, export_chart
 
-    filters = Filters.from_query(search)
+    filters = filters_of(cfg, search)
     _, rows, chart_ctx = filtered(cfg, filters)
     if chart_id == "all":
         result = export_bundle(rows, chart_ctx)
@@ -259,14 +316,20 @@ def export_download(cfg: Config, search: str | None, chart_id: str, fmt: str) ->
 
 # ---------------------------------------------------------------- upload
 
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+_UNSAFE_CHARS = re.compile(r"[^\w.\- ]+")  # \w: letters and digits of any script, and _
+MAX_NAME = 120  # characters of an upload's name that are kept
 
 
 def safe_filename(name: str | None) -> str:
-    """A plain file name that cannot leave its folder: no directories, no leading dots."""
-    base = re.split(r"[\\/]", str(name or ""))[-1]
-    base = _SAFE_NAME.sub("_", base).strip(" .")
-    return base[:120] or "upload"
+    """A plain file name that cannot leave its folder: no directories, no leading dots, letters of
+    any script kept; a long name is shortened before its extension (".jsonl.gz" stays whole)."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFC", str(name or "")))[-1]
+    base = _UNSAFE_CHARS.sub("_", base).strip(" .")
+    if len(base) > MAX_NAME:
+        stem, dot, ext = base.partition(".")
+        ext = (dot + ext)[-40:] if dot else ""
+        base = stem[: MAX_NAME - len(ext)].rstrip(" .") + ext
+    return base or "upload"
 
 
 def _decode(content: str) -> bytes:
@@ -274,100 +337,78 @@ def _decode(content: str) -> bytes:
     return base64.b64decode(data, validate=False)
 
 
-def handle_upload(cfg: Config, contents, filenames) -> tuple[list[tuple[str, str, bool]], bool]:
-    """Save, ingest and score uploaded files; returns ([(file, message, ok)], store changed).
+@dataclass(frozen=True)
+class UploadResult:
+    """What an upload request did: files refused at once, and the job that will read the rest."""
 
-    Each file goes through the pipeline on its own, so one bad file does not stop the others.
-    Files are written only inside a fresh folder under the upload area, under sanitised names.
-    """
-    from analysis.pipeline import ingest_paths, score_pending
+    refused: list[FileMessage]
+    job_id: int | None = None
+    queued: tuple[str, ...] = ()  # the names of the files the job will read
 
+
+def handle_upload(cfg: Config, contents, filenames, user: User | None, why_not: str = "") -> UploadResult:
+    """Check and save uploaded files, and queue one background job that ingests and scores them
+    (analysis/jobs.py): the request itself never reads an article. Files are written only inside
+    a fresh folder under the upload area, under sanitised names. `user` is the signed-in writer;
+    without one every file is refused with `why_not`."""
     if isinstance(contents, str):
         contents, filenames = [contents], [filenames]
     pairs = list(zip(contents or [], filenames or []))
-    messages: list[tuple[str, str, bool]] = []
+    if user is None:
+        return UploadResult([FileMessage(safe_filename(n), f"refused: {why_not}", False) for _, n in pairs])
+    refused: list[FileMessage] = []
     accepted: list[tuple[str, bytes]] = []
     for content, name in pairs:
         shown = safe_filename(name)
         try:
             data = _decode(content)
         except (binascii.Error, ValueError):
-            messages.append((shown, "could not be read (not a valid upload)", False))
+            refused.append(FileMessage(shown, "could not be read (not a valid upload)", False))
             continue
         if len(data) > layout.MAX_UPLOAD_FILE:
-            messages.append((shown, f"refused: {len(data) / 2**20:.1f} MB is over the "
-                                    f"{layout.MAX_UPLOAD_FILE // 2**20} MB limit per file", False))
+            refused.append(FileMessage(shown, f"refused: {len(data) / 2**20:.1f} MB is over the "
+                                              f"{layout.MAX_UPLOAD_FILE // 2**20} MB limit per file", False))
             continue
         accepted.append((shown, data))
     total = sum(len(d) for _, d in accepted)
     if total > layout.MAX_UPLOAD_TOTAL:
-        refused = [(n, f"refused: the upload totals {total / 2**20:.1f} MB, over the "
-                       f"{layout.MAX_UPLOAD_TOTAL // 2**20} MB limit; send fewer files at once", False)
-                   for n, _ in accepted]
-        return messages + refused, False
+        return UploadResult(refused + [
+            FileMessage(n, f"refused: the upload totals {total / 2**20:.1f} MB, over the "
+                           f"{layout.MAX_UPLOAD_TOTAL // 2**20} MB limit; send fewer files at once", False)
+            for n, _ in accepted])
     if not accepted:
-        return messages, False
-
+        return UploadResult(refused)
     root = cfg.uploads
     root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="upload-", dir=root)).resolve()
-    changed = False
-    try:
-        analyser = get_analyser(cfg.lexicon_path)
-        used: set[str] = set()
-        new_ids: list[str] = []
-        with open_store(cfg.db_path) as store:
-            for shown, data in accepted:
-                name = shown
-                stem, dot, ext = shown.partition(".")
-                n = 1
-                while name in used:
-                    n += 1
-                    name = f"{stem}-{n}{dot}{ext}"
-                used.add(name)
-                path = (folder / name).resolve()
-                if path.parent != folder:  # belt and braces: safe_filename already prevents this
-                    messages.append((shown, "refused: unsafe file name", False))
-                    continue
-                path.write_bytes(data)
-                errors: list = []
-                try:
-                    report = ingest_paths(store, [path], strict=False, on_error=errors.append)
-                except FramingError as exc:
-                    messages.append((shown, str(exc).replace(str(folder) + "/", ""), False))
-                    continue
-                added = _count(report, "added")
-                updated = _count(report, "updated")
-                unchanged = _count(report, "unchanged")
-                if added or updated:
-                    changed = True
-                    new_ids += list(getattr(report, "ids", []) or [])
-                if errors and not (added or updated or unchanged):
-                    messages.append((shown, _error_text(errors[0], folder), False))
-                else:
-                    text = f"{added} article(s) added"
-                    if updated:
-                        text += f", {updated} updated"
-                    if unchanged:
-                        text += f", {unchanged} already in the store"
-                    if errors:
-                        text += f"; {len(errors)} problem(s), first: {_error_text(errors[0], folder)}"
-                    messages.append((shown, text, True))
-            if changed:
-                score_pending(store, analyser, ids=new_ids or None)
-    finally:
+    files, used = [], set()
+    for shown, data in accepted:
+        name, n = shown, 1
+        stem, dot, ext = shown.partition(".")
+        while name in used:
+            n += 1
+            name = f"{stem}-{n}{dot}{ext}"
+        used.add(name)
+        path = (folder / name).resolve()
+        if path.parent != folder:  # belt and braces: safe_filename already prevents this
+            refused.append(FileMessage(shown, "refused: unsafe file name", False))
+            continue
+        path.write_bytes(data)
+        files.append({"name": name, "shown": shown})
+    if not files:
         shutil.rmtree(folder, ignore_errors=True)
-    return messages, changed
+        return UploadResult(refused)
+    with open_store(cfg.db_path) as store:
+        job_id = JobQueue(store).submit("ingest", {"folder": str(folder), "files": files}, user.name)
+    return UploadResult(refused, job_id, tuple(f["shown"] for f in files))
 
 
-def _count(report, name: str) -> int:
-    value = getattr(report, name, 0)
-    return len(value) if isinstance(value, (list, tuple, set)) else int(value or 0)
-
-
-def _error_text(error, folder: Path) -> str:
-    # Show the user's file name, not the server's temporary folder.
-    return str(error).replace(str(folder) + "/", "")
+def job_statuses(cfg: Config, job_ids) -> list[Job]:
+    """The jobs a page is watching (ids from the page are untrusted: integers only, at most 20)."""
+    wanted = [int(j) for j in (job_ids or []) if isinstance(j, int) and not isinstance(j, bool)][-20:]
+    with open_store(cfg.db_path) as store:
+        queue = JobQueue(store)
+        return [job for job in (queue.get(j) for j in wanted) if job is not None]
 
 
 # ---------------------------------------------------------------- wiring
@@ -397,7 +438,7 @@ def register(app: Dash, cfg: Config) -> None:
     )
     def _sync(search, outlets, start, end, labels, q, _clear):
         trig = ctx.triggered_id
-        synced = sync_filters(trig, search, outlets, start, end, labels, q, clear_clicked=trig == ids.CLEAR_FILTERS)
+        synced = sync_filters(get_reader(cfg.lexicon_path)[0].labels, trig, search, outlets, start, end, labels, q, clear_clicked=trig == ids.CLEAR_FILTERS)
         return (*synced, outlets_with_unknown(cfg, trig, search))
 
     @app.callback(
@@ -421,7 +462,7 @@ def register(app: Dash, cfg: Config) -> None:
     )
     def _options(_version, search):
         ds = dataset(cfg)
-        return outlet_options(ds, Filters.from_query(search).outlets), layout.footer(ds.version, ds).children
+        return outlet_options(ds, filters_of(cfg, search).outlets), layout.footer(ds.version, ds).children
 
     @app.callback(
         Output(ids.TABLE, "getRowsResponse"),
@@ -509,18 +550,43 @@ def register(app: Dash, cfg: Config) -> None:
 
     @app.callback(
         Output(ids.UPLOAD_MESSAGES, "children"),
-        Output(ids.DATA_VERSION, "data"),
+        Output(ids.JOBS, "data"),
+        Output(ids.JOB_POLL, "disabled"),
         Input(ids.UPLOAD_PAYLOAD, "data"),
+        State(ids.JOBS, "data"),
         prevent_initial_call=True,
     )
-    def _upload(payload):
-        if not payload or not payload.get("contents"):
-            return no_update, no_update
-        messages, changed = handle_upload(cfg, payload["contents"], payload.get("filenames") or [])
-        if changed:
-            load_dataset(cfg.db_path, cfg.lexicon_path, wait=True)  # the views that follow see the upload
-        items = [
-            layout.html.Li([layout.html.Strong(name), f": {text}"], className="ok" if ok else "error")
-            for name, text, ok in messages
-        ]
-        return items, (str(time.time_ns()) if changed else no_update)
+    def _upload(payload, watching):
+        payload = _mapping(payload, "the upload")
+        if not payload.get("contents"):
+            return no_update, no_update, no_update
+        contents, names = payload["contents"], payload.get("filenames") or []
+        contents, names = ([contents], [names]) if isinstance(contents, str) else (contents, names)
+        _texts(contents, "the uploaded files")
+        if not isinstance(names, list) or not all(n is None or isinstance(n, str) for n in names):
+            raise BadRequest("the uploaded file names must be a list of text")
+        user, why_not = current_writer()
+        result = handle_upload(cfg, contents, names, user, why_not)
+        items = layout.upload_messages(result.refused, result.queued)
+        if result.job_id is None:
+            return items, no_update, no_update
+        return items, [*(watching or []), result.job_id][-20:], False
+
+    @app.callback(
+        Output(ids.JOB_STATUS, "children"),
+        Output(ids.JOB_POLL, "disabled", allow_duplicate=True),
+        Output(ids.DATA_VERSION, "data"),
+        Input(ids.JOB_POLL, "n_intervals"),
+        State(ids.JOBS, "data"),
+        State(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def _jobs(_tick, watching, shown_version):
+        jobs = job_statuses(cfg, watching)
+        running = any(not j.finished for j in jobs)
+        # When the last watched job ends, the views reload once (the worker built the new frame).
+        finished_key = "jobs:" + ",".join(str(j.id) for j in jobs if j.finished)
+        refresh = bool(not running and jobs and finished_key != shown_version)
+        if refresh:
+            load_dataset(cfg.db_path, cfg.lexicon_path, wait=True)  # the views that follow see the new articles
+        return layout.job_status(jobs, time.time()), not running, (finished_key if refresh else no_update)

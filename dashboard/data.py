@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -21,11 +22,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.models import LABELS
 from dashboard.search import TokenIndex, scan
 
 MAX_OUTLETS = 200  # a URL can name at most this many outlets; more is ignored
 MAX_TEXT = 200  # longest search string / outlet name taken from a URL
+MAX_LABELS = 3  # a story has three labels; more label values in a URL are ignored
 
 
 # ---------------------------------------------------------------- filters
@@ -49,40 +50,51 @@ class Filters:
     outlets: tuple[str, ...] = ()
     start: str | None = None
     end: str | None = None
-    labels: tuple[str, ...] = ()  # empty = every label
+    labels: tuple[str, ...] = ()  # the story's labels to keep; empty = every label
     q: str = ""
 
     def __post_init__(self) -> None:
         outlets = tuple(dict.fromkeys(str(o)[:MAX_TEXT] for o in self.outlets if o))[:MAX_OUTLETS]
-        labels = tuple(lb for lb in LABELS if lb in set(self.labels or ()))
-        if set(labels) == set(LABELS):
-            labels = ()  # all labels chosen is the same view as no label filter
+        labels = tuple(dict.fromkeys(str(lb)[:MAX_TEXT] for lb in self.labels or () if lb))[:MAX_LABELS]
         object.__setattr__(self, "outlets", outlets)
         object.__setattr__(self, "labels", labels)
         object.__setattr__(self, "start", _clean_date(self.start))
         object.__setattr__(self, "end", _clean_date(self.end))
         object.__setattr__(self, "q", " ".join(str(self.q or "").split())[:MAX_TEXT])
 
+    @staticmethod
+    def story_labels(all_labels, given) -> tuple[str, ...]:
+        """The given labels that are the story's, in the story's order; all of them is no filter."""
+        chosen = tuple(lb for lb in all_labels if lb in set(given or ()))
+        return () if len(chosen) == len(all_labels) else chosen
+
     @classmethod
-    def from_query(cls, query: str | None) -> "Filters":
-        """Parse `?outlet=A&outlet=B&start=2018-01-01&end=...&label=...&q=...` (leading ? optional)."""
+    def from_controls(cls, all_labels, outlets, start, end, labels, q) -> "Filters":
+        """From the page's controls (`outlets` are dropdown values); `all_labels` are the story's labels."""
+        return cls(outlets=outlet_names(outlets), start=start, end=end,
+                   labels=cls.story_labels(all_labels, labels), q=q or "")
+
+    @classmethod
+    def from_query(cls, query: str | None, all_labels) -> "Filters":
+        """Parse `?outlet=A&outlet=B&start=2018-01-01&end=...&label=...&q=...` (leading ? optional);
+        labels that are not among the story's `all_labels` are ignored."""
         params = parse_qs((query or "").lstrip("?"), keep_blank_values=False)
         return cls(
             outlets=tuple(params.get("outlet", ())),
             start=(params.get("start") or [None])[0],
             end=(params.get("end") or [None])[0],
-            labels=tuple(params.get("label", ())),
+            labels=cls.story_labels(all_labels, params.get("label", ())),
             q=(params.get("q") or [""])[0],
         )
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
-        """From a werkzeug MultiDict (Flask's request.args)."""
+    def from_args(cls, args, all_labels) -> "Filters":
+        """From a werkzeug MultiDict (Flask's request.args), like `from_query`."""
         return cls(
             outlets=tuple(args.getlist("outlet")),
             start=args.get("start"),
             end=args.get("end"),
-            labels=tuple(args.getlist("label")),
+            labels=cls.story_labels(all_labels, args.getlist("label")),
             q=args.get("q", ""),
         )
 
@@ -127,7 +139,7 @@ class Dataset:
     version: str
     texts: tuple = field(default=(), repr=False)  # (titles, texts) as Arrow arrays, for the search copy
     outlet_counts: tuple[tuple[str, int], ...] = ()
-    stamp: tuple = ()  # (db_stamp, analyser version) this snapshot was read at
+    stamp: tuple = ()  # (store generation, analyser version) this snapshot was read at
     # Results derived from this snapshot (search masks, rendered views). They live and die with
     # the snapshot, so a reload after an upload never keeps old results (or old frames) alive.
     _memo: dict = field(default_factory=dict, repr=False)
@@ -254,7 +266,7 @@ def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wa
     key = str(Path(db_path).resolve())
     stamp = db_stamp(key)
     cached = _latest.get(key)
-    if cached is not None and cached.stamp == (stamp, version):
+    if cached is not None and _file_stamps.get(key) == (stamp, version):
         return cached
     lock = _load_lock(key)
     if cached is not None and cached.version == version and not wait:
@@ -265,20 +277,27 @@ def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wa
     try:
         cached = _latest.get(key)
         stamp = db_stamp(key)
-        if cached is not None and cached.stamp == (stamp, version):
-            return cached
         with open_store(key) as store:
+            # The file also changes when only the jobs table does (a worker's progress): the
+            # store's write counter says whether articles or scores changed.
+            generation = store.generation()
+            if cached is not None and cached.stamp == (generation, version):
+                _file_stamps[key] = (stamp, version)
+                return cached
             frame = store.scored_frame(version)
-        ds = build_dataset(frame, version, stamp=(stamp, version))
+        ds = build_dataset(frame, version, stamp=(generation, version))
         ds.warm()
         _latest[key] = ds
+        _file_stamps[key] = (stamp, version)
         return ds
     finally:
         lock.release()
 
 
-# The latest snapshot per store file: a per-process cache, never the source of truth.
+# The latest snapshot per store file: a per-process cache, never the source of truth; and the
+# file stamp (db_stamp) at which it was last found current.
 _latest: dict[str, Dataset] = {}
+_file_stamps: dict[str, tuple] = {}
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -360,9 +379,40 @@ def filter_frame(df_or_ds, f: Filters) -> pd.DataFrame:
     return ds.frame[filter_mask(ds, f)]
 
 
+# dcc.Dropdown keeps its options in plain JavaScript objects keyed by value, and its search
+# index keyed by each word of a label: an outlet named "__proto__" would write into
+# Object.prototype and break the page for every visitor. Values are the name in hexadecimal (the
+# address and everything else use the plain name), and "__proto__" in a label gets an invisible
+# joiner.
+OUTLET_VALUE_PREFIX = "outlet:"
+_PROTO = re.compile(r"__proto__", re.I)
+
+
+def _index_safe(label: str) -> str:
+    return _PROTO.sub(lambda m: m.group()[:7] + "\u200c" + m.group()[7:], label)
+
+
+def outlet_value(name: str) -> str:
+    """The dropdown value of an outlet: its name in hexadecimal (no word of it can be a key)."""
+    return OUTLET_VALUE_PREFIX + name.encode("utf-8").hex()
+
+
+def outlet_names(values) -> tuple[str, ...]:
+    """The outlet names behind dropdown values (anything else is ignored)."""
+    names = []
+    for v in values or ():
+        if isinstance(v, str) and v.startswith(OUTLET_VALUE_PREFIX):
+            try:
+                names.append(bytes.fromhex(v[len(OUTLET_VALUE_PREFIX):]).decode("utf-8"))
+            except ValueError:  # not one of ours (a crafted request): ignored
+                continue
+    return tuple(names)
+
+
 def outlet_options(ds: Dataset, wanted=()) -> list[dict]:
     """Dropdown options: every outlet with its number of articles in the label, then the
     `wanted` outlets the store does not hold (a shared link keeps them, with 0 articles)."""
-    options = [{"label": f"{name} ({n:,})", "value": name} for name, n in ds.outlet_counts]
+    options = [{"label": _index_safe(f"{name} ({n:,})"), "value": outlet_value(name)} for name, n in ds.outlet_counts]
     known = {name for name, _ in ds.outlet_counts}
-    return options + [{"label": f"{name} (0)", "value": name} for name in wanted if name not in known]
+    return options + [{"label": _index_safe(f"{name} (0)"), "value": outlet_value(name)}
+                      for name in wanted if name not in known]

@@ -29,6 +29,12 @@ UPLOAD = "upload"
 UPLOAD_MESSAGES = "upload-messages"
 UPLOAD_PAYLOAD = "upload-payload"  # dcc.Store: uploads that passed the in-browser size check
 UPLOAD_REFUSED = "upload-refused"  # message when the browser refuses an oversized upload
+JOBS = "jobs"  # dcc.Store: ids of the background jobs this page started
+JOB_POLL = "job-poll"  # dcc.Interval: asks for their progress while one is running
+JOB_STATUS = "job-status"  # their progress and, when done, one line per file
+
+SIGN_IN = "sign-in"
+SIGNED_IN_AS = "signed-in-as"
 
 FOOTER = "footer"
 VALIDITY_LINK = "validity-link"

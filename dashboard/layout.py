@@ -11,31 +11,14 @@ from urllib.parse import urlparse
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from analysis.models import LABELS
-from dashboard import ids
+from dashboard import ids, theme
 from dashboard.data import Dataset, outlet_options
 
 UPLOAD_FORMATS = ".txt,.html,.htm,.jsonl,.gz,.csv,.parquet"
 MAX_UPLOAD_FILE = 5 * 1024 * 1024
 MAX_UPLOAD_TOTAL = 20 * 1024 * 1024
-
-# Colour-blind-safe diverging scale (ColorBrewer PuOr): purple = pro-Washington, orange = pro-Ankara.
-# Used only when the chart theme does not provide its own; the charts and the text then agree.
-_FALLBACK_SCALE = ["#5e3c99", "#b2abd2", "#f7f7f7", "#fdb863", "#e66101"]
-
-
-def _axis_scale() -> list[str]:
-    try:
-        from dashboard import theme
-
-        for name in ("DIVERGING", "DIVERGING_SCALE", "AXIS_SCALE", "AXIS_COLORSCALE", "COLORSCALE"):
-            scale = getattr(theme, name, None)
-            if scale:
-                return [c[1] if isinstance(c, (list, tuple)) else c for c in scale]
-    except Exception:  # the theme module is optional for the text shading
-        pass
-    return _FALLBACK_SCALE
-
+JOB_POLL_MS = 1000  # how often a page asks for the progress of its uploads
+WORKER_SILENT_S = 15  # a job still queued after this long: say that a worker may be missing
 
 def _hex_to_rgb(colour: str) -> tuple[int, int, int]:
     colour = colour.strip()
@@ -46,9 +29,9 @@ def _hex_to_rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)
 
 
-def contribution_colour(value: float, scale: list[str] | None = None, alpha: float = 0.55) -> str:
-    """Background colour for a sentence: the axis scale at `value` (−1..1), faded for readability."""
-    scale = scale or _axis_scale()
+def contribution_colour(axis, value: float, alpha: float = 0.55) -> str:
+    """Background colour for a sentence: the story's axis scale at `value` (−1..1), faded for readability."""
+    scale = [c for _, c in theme.axis_colorscale(axis)]
     v = max(-1.0, min(1.0, float(value or 0.0)))
     pos = (v + 1) / 2 * (len(scale) - 1)
     lo = int(pos)
@@ -63,7 +46,8 @@ def contribution_colour(value: float, scale: list[str] | None = None, alpha: flo
 # ---------------------------------------------------------------- page
 
 
-def page(ds: Dataset, lexicon, version: str, data_version: str, stored: int = 0) -> html.Div:
+def page(ds: Dataset, lexicon, version: str, data_version: str, stored: int = 0, user=None,
+         can_write: bool = False) -> html.Div:
     """The whole page for a dataset snapshot (figures and table are filled by callbacks)."""
     story = getattr(lexicon, "story", "") or "Media framing"
     return html.Div(
@@ -74,32 +58,33 @@ def page(ds: Dataset, lexicon, version: str, data_version: str, stored: int = 0)
             dcc.Store(id=ids.SELECTED_ARTICLE),
             dcc.Store(id=ids.TABLE_REFRESH),
             dcc.Download(id=ids.DOWNLOAD),
-            header(story),
-            filters_row(ds),
+            header(story, lexicon.axis, user),
+            filters_row(ds, lexicon.axis),
             empty_state(ds.is_empty, stored),
             charts_section(ds.is_empty),
             html.Section(
                 className="table-and-detail",
                 children=[table_card(), detail_card()],
             ),
-            upload_card(),
+            upload_card(user, can_write),
             footer(version, ds),
         ],
     )
 
 
-def header(story: str) -> html.Header:
+def header(story: str, axis, user=None) -> html.Header:
     return html.Header(
         className="header",
         children=[
+            account(user),
             html.H1("How outlets frame the story"),
             html.P(
                 [
                     html.Strong(story),
                     " — each article is placed on one axis from ",
-                    html.Span("pro-Washington (−1)", className="axis-washington"),
+                    html.Span(f"{axis.negative.label} (−1)", className="axis-pole", style={"color": axis.negative.colour}),
                     " to ",
-                    html.Span("pro-Ankara (+1)", className="axis-ankara"),
+                    html.Span(f"{axis.positive.label} (+1)", className="axis-pole", style={"color": axis.positive.colour}),
                     ".",
                 ],
                 className="subtitle",
@@ -108,7 +93,7 @@ def header(story: str) -> html.Header:
     )
 
 
-def filters_row(ds: Dataset) -> html.Section:
+def filters_row(ds: Dataset, axis) -> html.Section:
     return html.Section(
         className="filters card",
         children=[
@@ -146,8 +131,8 @@ def filters_row(ds: Dataset) -> html.Section:
                     html.Label("Label"),
                     dcc.Checklist(
                         id=ids.LABEL_FILTER,
-                        options=[{"label": lb, "value": lb} for lb in LABELS],
-                        value=list(LABELS),
+                        options=[{"label": lb, "value": lb} for lb in axis.labels],
+                        value=list(axis.labels),
                         inline=True,
                     ),
                 ],
@@ -330,34 +315,88 @@ def detail_card() -> html.Article:
     )
 
 
-def upload_card() -> html.Article:
+def account(user) -> html.Div:
+    """Who is signed in (a form button to sign out), or a link to sign in."""
+    if user is None:
+        return html.Div(html.A("Sign in", href="/login", id=ids.SIGN_IN), className="account")
+    return html.Div(className="account", children=[
+        html.Span(f"{user.name} ({user.role})", id=ids.SIGNED_IN_AS),
+        html.Form(html.Button("Sign out", type="submit", className="link-button"), method="post", action="/logout"),
+    ])
+
+
+def upload_card(user=None, can_write: bool = False) -> html.Article:
+    if can_write:
+        hint = [
+            "Drop article files here or ",
+            html.Span("choose files", className="link"),
+            html.Br(),
+            html.Small(
+                f".txt, .html, .jsonl, .jsonl.gz, .csv — up to {MAX_UPLOAD_FILE // 2**20} MB a file, "
+                f"{MAX_UPLOAD_TOTAL // 2**20} MB at once; they are read and scored in the background"
+            ),
+        ]
+    else:
+        hint = ["Adding articles needs a signed-in coder or admin."]
+    who = f"{user.name} ({user.role}) may not add articles. " if user else ""
+    sign_in = [] if can_write else [html.P([who, html.A("Sign in", href="/login?next=/"),
+                                            " as a coder or admin to add articles."], className="sign-in-hint")]
     return html.Article(
         id="upload-card",
         className="card upload-card",
         children=[
             html.H2("Add articles"),
+            *sign_in,
             dcc.Upload(
                 id=ids.UPLOAD,
                 multiple=True,
                 accept=UPLOAD_FORMATS,
-                className="upload",
-                children=html.Div(
-                    [
-                        "Drop article files here or ",
-                        html.Span("choose files", className="link"),
-                        html.Br(),
-                        html.Small(
-                            f".txt, .html, .jsonl, .jsonl.gz, .csv — up to {MAX_UPLOAD_FILE // 2**20} MB a file, "
-                            f"{MAX_UPLOAD_TOTAL // 2**20} MB at once"
-                        ),
-                    ]
-                ),
+                disabled=not can_write,
+                className="upload" if can_write else "upload disabled",
+                children=html.Div(hint),
             ),
             dcc.Store(id=ids.UPLOAD_PAYLOAD),
+            dcc.Store(id=ids.JOBS, data=[]),
+            dcc.Interval(id=ids.JOB_POLL, interval=JOB_POLL_MS, disabled=True),
             html.P(id=ids.UPLOAD_REFUSED, className="upload-refused", role="alert"),
-            dcc.Loading(html.Ul(id=ids.UPLOAD_MESSAGES, className="upload-messages", role="status"), type="dot"),
+            html.Ul(id=ids.UPLOAD_MESSAGES, className="upload-messages", role="status"),
+            html.Ul(id=ids.JOB_STATUS, className="upload-messages", role="status"),
         ],
     )
+
+
+def upload_messages(refused, queued) -> list:
+    """Files refused at once, then the files waiting for the background job."""
+    items = [html.Li([html.Strong(m.file), f": {m.text}"], className="error") for m in refused]
+    items += [html.Li([html.Strong(name), ": queued"], className="pending") for name in queued]
+    return items
+
+
+def job_status(jobs, now: float) -> list:
+    """Each watched job: its progress while it runs, one line per file when it is done."""
+    items = []
+    for job in jobs:
+        if job.finished:
+            items += [html.Li([html.Strong(m.file or f"upload {job.id}"), f": {m.text}"],
+                              className="ok" if m.ok else "error") for m in job.messages]
+        elif job.status == "queued":
+            waited = now - _epoch(job.submitted_at)
+            text = "waiting for the background worker"
+            if waited > WORKER_SILENT_S:
+                text += (f" ({waited:.0f} s so far: is a worker running? `python -m dashboard worker`, "
+                         "or the Procfile's worker process)")
+            items.append(html.Li([html.Strong(f"upload {job.id}"), f": {text}"], className="pending"))
+        else:
+            count = f" {job.done} of {job.total}" if job.total else ""
+            items.append(html.Li([html.Strong(f"upload {job.id}"), f": {job.stage or 'starting'}{count}"],
+                                 className="pending"))
+    return items
+
+
+def _epoch(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()
 
 
 def footer(version: str, ds: Dataset) -> html.Footer:
@@ -406,7 +445,7 @@ def _marked(sentence: str, terms: list[str]) -> list:
     return out
 
 
-def _sentence(ev, camps: dict) -> html.Span:
+def _sentence(ev, camps: dict, axis) -> html.Span:
     tip = f"contribution {ev.contribution:+.2f}"
     if ev.frames:
         tip += " · frames: " + ", ".join(ev.frames)
@@ -420,12 +459,12 @@ def _sentence(ev, camps: dict) -> html.Span:
         children,
         className="sentence",
         title=tip,
-        style={"backgroundColor": contribution_colour(ev.contribution)},
+        style={"backgroundColor": contribution_colour(axis, ev.contribution)},
         **{"data-contribution": f"{ev.contribution:.3f}"},
     )
 
 
-def shaded_text(text: str, evidence: list, camps: dict | None = None) -> list:
+def shaded_text(text: str, evidence: list, axis, camps: dict | None = None) -> list:
     """The article text in order, each scored sentence shaded by its contribution.
 
     Sentences are located in the text in order so that nothing of the text is lost, even
@@ -439,7 +478,7 @@ def shaded_text(text: str, evidence: list, camps: dict | None = None) -> list:
             continue
         if at > pos:
             pieces.append(text[pos:at])
-        pieces.append(_sentence(ev, camps))
+        pieces.append(_sentence(ev, camps, axis))
         pos = at + len(ev.sentence)
     if pos < len(text):
         pieces.append(text[pos:])
@@ -464,11 +503,14 @@ def _kv_table(title: str, values: dict, names: dict | None = None, fmt: str = "{
     )
 
 
+def _badge_colour(axis, label: str) -> str:
+    """A label's colour; the neutral grey is darkened so that white text stays readable."""
+    return "#777777" if label == axis.neutral.label else axis.colour_of(label)
+
+
 def article_detail(article, score, lexicon) -> list:
     """The detail panel for one article and its score (score may be None: not scored yet)."""
-    frames = dict(getattr(lexicon, "frames", {}) or {})
-    camps = dict(getattr(lexicon, "camps", {}) or {})
-    actors = dict(getattr(lexicon, "actors", {}) or {})
+    frames, camps, actors, axis = lexicon.frames, lexicon.camps, lexicon.actors, lexicon.axis
     meta = [html.Span(article.outlet, className="outlet")]
     if article.date:
         meta.append(html.Span(f" · {article.date}"))
@@ -490,7 +532,7 @@ def article_detail(article, score, lexicon) -> list:
         html.P(
             className="verdict",
             children=[
-                html.Span(score.label, className=f"badge label-{score.label}"),
+                html.Span(score.label, className="badge", style={"backgroundColor": _badge_colour(lexicon.axis, score.label)}),
                 html.Span(f" framing {score.framing:+.2f} · confidence {score.confidence:.0%} "
                           "(the calibrated probability that the label is right)"),
                 html.Span(f" · {score.n_sentences} sentences"),
@@ -509,14 +551,14 @@ def article_detail(article, score, lexicon) -> list:
             className="legend",
             children=[
                 "Sentences are shaded by how they move the score: ",
-                html.Span("towards Washington", style={"backgroundColor": contribution_colour(-0.6)}),
+                html.Span(f"towards {axis.negative.name}", style={"backgroundColor": contribution_colour(axis, -0.6)}),
                 " ",
-                html.Span("towards Ankara", style={"backgroundColor": contribution_colour(0.6)}),
+                html.Span(f"towards {axis.positive.name}", style={"backgroundColor": contribution_colour(axis, 0.6)}),
                 "; matched terms are ",
                 html.Mark("marked"),
                 ".",
             ],
         )
     )
-    children.append(html.Div(shaded_text(article.text, score.evidence, camps), className="article-text"))
+    children.append(html.Div(shaded_text(article.text, score.evidence, axis, camps), className="article-text"))
     return children

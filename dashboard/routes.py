@@ -6,7 +6,7 @@ import re
 from flask import Flask, Response, request
 
 from dashboard import ids
-from dashboard.data import Filters
+from dashboard.data import Filters, get_reader
 
 _EXPORT = re.compile(r"^(?P<chart>[A-Za-z0-9_-]+)\.(?P<fmt>[A-Za-z0-9.]+)$")
 
@@ -34,7 +34,7 @@ def register(server: Flask, cfg) -> None:
             return _plain(f"unknown chart '{chart_id}': charts are {', '.join(ids.CHART_IDS)}", 404)
         if chart_id != "all" and fmt not in ids.EXPORT_FORMATS:
             return _plain(f"unknown format '{fmt}': formats are {', '.join(ids.EXPORT_FORMATS)}", 404)
-        filters = Filters.from_args(request.args)
+        filters = Filters.from_args(request.args, get_reader(cfg.lexicon_path)[0].labels)
         _, rows, chart_ctx = callbacks.filtered(cfg, filters)
         try:
             result = export_bundle(rows, chart_ctx) if chart_id == "all" else export_chart(chart_id, fmt, rows, chart_ctx)
@@ -51,7 +51,6 @@ def register(server: Flask, cfg) -> None:
     @server.get("/validity")
     def validity():
         from analysis.evaluation.report import load_validity
-        from dashboard.data import get_reader
         from dashboard.validity import render
 
         _, version = get_reader(cfg.lexicon_path)
@@ -61,6 +60,10 @@ def register(server: Flask, cfg) -> None:
     def healthz():
         ds = callbacks.dataset(cfg)
         return {"status": "ok", "articles": int(len(ds.frame)), "analyser_version": ds.version}
+
+    @server.errorhandler(400)
+    def bad_request(exc):
+        return _plain(f"bad request: {getattr(exc, 'description', '') or 'malformed'}", 400)
 
     @server.errorhandler(413)
     def too_large(_exc):

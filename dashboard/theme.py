@@ -1,9 +1,10 @@
 """One look for every chart: the framing colour scale, palettes, fonts and the footnote.
 
-The framing axis (−1 pro-Washington … +1 pro-Ankara) always uses AXIS_COLORSCALE: Okabe-Ito
-blue ↔ neutral grey ↔ Okabe-Ito vermillion, which stays distinguishable under the common
-colour-vision deficiencies. Sentiment polarity toward an actor is a *different* quantity, so it
-gets its own purple ↔ green scale: orange never means anything but "pro-Ankara".
+The framing axis (−1 the negative pole … +1 the positive pole) always uses `axis_colorscale`, built
+from the story file's pole colours (for the S-400 story Okabe-Ito blue ↔ grey ↔ vermillion, which
+stay distinguishable under the common colour-vision deficiencies). Sentiment polarity toward an
+actor is a *different* quantity, so it gets its own purple ↔ green scale: a pole's colour never
+means anything but that pole.
 """
 from __future__ import annotations
 
@@ -13,14 +14,10 @@ import textwrap
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # theme is imported by the chart modules; keep the import graph acyclic
+    from analysis.axis import Axis
     from dashboard.charts.context import ChartContext
 
-PRO_WASHINGTON = "#0072B2"  # Okabe-Ito blue
-NEUTRAL = "#B8B8B8"
-PRO_ANKARA = "#D55E00"  # Okabe-Ito vermillion
-AXIS_COLORSCALE = [[0.0, PRO_WASHINGTON], [0.5, NEUTRAL], [1.0, PRO_ANKARA]]
 AXIS_RANGE = (-1.0, 1.0)
-AXIS_TITLE = "← pro-Washington · framing · pro-Ankara →"
 
 # ColorBrewer PRGn (colour-blind safe), for polarity toward an actor group.
 POLARITY_COLORSCALE = [[0.0, "#762A83"], [0.25, "#C2A5CF"], [0.5, "#F7F7F7"], [0.75, "#A6DBA0"], [1.0, "#1B7837"]]
@@ -57,10 +54,15 @@ def category_colours(keys) -> dict[str, str]:
     return {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(keys)}
 
 
-def axis_colour(value: float) -> str:
-    """The AXIS_COLORSCALE colour of one framing value, as an rgb() string."""
+def axis_colorscale(axis: Axis) -> list:
+    """negative pole ↔ neutral ↔ positive pole, the story's colours, for a framing value in [-1, 1]."""
+    return [[0.0, axis.negative.colour], [0.5, axis.neutral.colour], [1.0, axis.positive.colour]]
+
+
+def axis_colour(axis: Axis, value: float) -> str:
+    """The `axis_colorscale` colour of one framing value, as an rgb() string."""
     v = min(max((float(value) + 1.0) / 2.0, 0.0), 1.0)
-    lo, hi = (PRO_WASHINGTON, NEUTRAL) if v <= 0.5 else (NEUTRAL, PRO_ANKARA)
+    lo, hi = (axis.negative.colour, axis.neutral.colour) if v <= 0.5 else (axis.neutral.colour, axis.positive.colour)
     t = v * 2.0 if v <= 0.5 else (v - 0.5) * 2.0
     a = [int(lo[i:i + 2], 16) for i in (1, 3, 5)]
     b = [int(hi[i:i + 2], 16) for i in (1, 3, 5)]
@@ -88,11 +90,11 @@ def footnote_text(ctx: ChartContext, note: str = "") -> str:
     return " · ".join(parts)
 
 
-def axis_bands(axis: str = "x") -> list[dict]:
-    """Faint blue/vermillion halves behind the framing axis (shape dicts), tying it to the scale."""
+def axis_bands(axis: Axis, which: str = "x") -> list[dict]:
+    """Faint halves in the two poles' colours behind the framing axis (shape dicts), tying it to the scale."""
     shapes = []
-    for lo, hi, colour in ((-1, 0, PRO_WASHINGTON), (0, 1, PRO_ANKARA)):
-        where = (dict(xref="x", yref="paper", x0=lo, x1=hi, y0=0, y1=1) if axis == "x"
+    for lo, hi, colour in ((-1, 0, axis.negative.colour), (0, 1, axis.positive.colour)):
+        where = (dict(xref="x", yref="paper", x0=lo, x1=hi, y0=0, y1=1) if which == "x"
                  else dict(xref="paper", yref="y", x0=0, x1=1, y0=lo, y1=hi))
         shapes.append(dict(type="rect", fillcolor=colour, opacity=0.06, line=dict(width=0), layer="below", **where))
     return shapes

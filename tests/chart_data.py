@@ -4,7 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.axis import Axis, Pole
 from dashboard.charts.context import ChartContext
+
+# A made-up story's axis: the charts must take every label, title and colour from it.
+AXIS = Axis(Pole("pro-North", "North", "#117733"), Pole("balanced", "neither", "#BBBBBB"),
+            Pole("pro-South", "South", "#AA3377"), "North against South.")
 
 FRAMES = {"security": "Security & defence", "sovereignty": "Sovereignty", "economy": "Economy & jobs"}
 CAMPS = {"turkey_gov": "Turkish government", "us_gov": "US government", "analysts": "Analysts"}
@@ -13,7 +18,7 @@ EVENTS = [("2017-12", "Contract signed"), ("2019-07-12", "First delivery"), ("20
 
 
 def context(filters_text: str = "outlet: Alpha, Beta", version: str = "test-1.0") -> ChartContext:
-    return ChartContext(frames=FRAMES, camps=CAMPS, actors=ACTORS, events=list(EVENTS),
+    return ChartContext(axis=AXIS, frames=FRAMES, camps=CAMPS, actors=ACTORS, events=list(EVENTS),
                         filters_text=filters_text, analyser_version=version)
 
 

@@ -6,9 +6,14 @@ import json
 import numpy as np
 import pytest
 
-from analysis.article import FEATURE_NAMES, MODEL_PATH, ArticleModel, SentenceReading, fit, sentence_shares, sentence_terms
+from analysis.article import FEATURE_NAMES, ArticleModel, SentenceReading, fit, sentence_shares, sentence_terms
+from analysis.axis import NEGATIVE, POSITIVE
 from analysis.errors import FramingError
-from analysis.training_data import CLASSES
+from analysis.lexicon import Lexicon
+
+LEX = Lexicon.load()
+CLASSES = LEX.labels
+MODEL_PATH = LEX.training.article_model
 
 
 def _readings():
@@ -43,29 +48,29 @@ def test_exported_model_reproduces_scikit_learn_and_round_trips(tmp_path):
     """`fit` checks the exported numbers against CalibratedClassifierCV's own probabilities; the
     JSON file gives back the same model."""
     x, y = _toy(np.random.default_rng(0))
-    model = fit(x, y, fitted_on={"stance_version": "toy"})
+    model = fit(x, y, CLASSES, fitted_on={"stance_version": "toy"})
     assert model.temperature > 0
     p = model.predict_proba(x)
     assert np.allclose(p.sum(axis=1), 1) and (np.array(CLASSES)[p.argmax(axis=1)] == np.array(y)).mean() > 0.8
     path = tmp_path / "m.json"
     model.save(path)
-    again = ArticleModel.load(path)
+    again = ArticleModel.load(path, CLASSES)
     assert np.allclose(again.predict_proba(x), p) and again.fitted_on == {"stance_version": "toy"}
 
 
 def test_contributions_add_up_to_the_log_odds():
     x, y = _toy(np.random.default_rng(1))
-    model = fit(x, y)
+    model = fit(x, y, CLASSES)
     terms, shares = sentence_terms(_readings()), sentence_shares(_readings())
     z = model.logits(terms.sum(axis=0))[0]
     z0 = model.logits(model.mean)[0]
-    neg, pos = CLASSES.index("pro-Washington"), CLASSES.index("pro-Ankara")
+    neg, pos = NEGATIVE, POSITIVE
     assert model.contributions(terms, shares).sum() == pytest.approx((z[pos] - z[neg]) - (z0[pos] - z0[neg]))
 
 
 def test_a_label_missing_from_the_training_articles_is_refused():
     with pytest.raises(FramingError, match="no pro-Ankara article"):
-        fit(np.zeros((6, len(FEATURE_NAMES))), ["neutral", "pro-Washington"] * 3)
+        fit(np.zeros((6, len(FEATURE_NAMES))), ["neutral", "pro-Washington"] * 3, CLASSES)
 
 
 def test_a_rare_label_gets_fewer_calibration_folds_and_a_single_one_is_refused():
@@ -73,10 +78,10 @@ def test_a_rare_label_gets_fewer_calibration_folds_and_a_single_one_is_refused()
     y = ["neutral" if lab == "pro-Ankara" else lab for lab in y]
     for i in range(3):  # three pro-Ankara articles: calibrated on 3 folds
         y[i] = "pro-Ankara"
-    assert fit(x, y).temperature > 0
+    assert fit(x, y, CLASSES).temperature > 0
     y[1] = y[2] = "neutral"
     with pytest.raises(FramingError, match="at least 2 articles of each label"):
-        fit(x, y)
+        fit(x, y, CLASSES)
 
 
 def test_a_model_for_other_features_is_refused(tmp_path):
@@ -85,16 +90,16 @@ def test_a_model_for_other_features_is_refused(tmp_path):
     bad = tmp_path / "m.json"
     bad.write_text(json.dumps(data))
     with pytest.raises(FramingError, match="other features"):
-        ArticleModel.load(bad)
+        ArticleModel.load(bad, CLASSES)
     bad.write_text("{not json")
     with pytest.raises(FramingError, match="not readable JSON"):
-        ArticleModel.load(bad)
+        ArticleModel.load(bad, CLASSES)
 
 
 def test_the_committed_model_records_what_it_was_fitted_on():
     from analysis.scoring import reader
 
-    model = ArticleModel.load()
+    model = ArticleModel.load(MODEL_PATH, CLASSES)
     lex, _ = reader()
     from analysis.scoring import stance_version
 

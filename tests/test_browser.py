@@ -56,18 +56,50 @@ def build_store(db: Path, paths: list[Path]) -> None:
         score_pending(store, Analyser.load())
 
 
+CODER, PASSWORD = "alice", "browser test password"
+
+
+class Worker:
+    """The background worker (analysis/jobs.py) in a daemon thread, as `python -m dashboard` runs one."""
+
+    def __init__(self, db: Path) -> None:
+        from analysis import jobs
+        from analysis.scoring import Analyser
+        from analysis.store import Store
+
+        self._stop = threading.Event()
+
+        def run() -> None:
+            with Store(db) as store:
+                jobs.work(store, Analyser.load(), poll=0.2, should_stop=self._stop.is_set)
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    """(server, upload folder) over the sample corpus: s400 captures + turkey-nato.jsonl."""
+    """(server, upload folder) over the sample corpus: s400 captures + turkey-nato.jsonl, with a
+    coder account and a background worker."""
+    from analysis.store import Store
     from dashboard.app import create_app
+    from dashboard.users import add_user
 
     root = tmp_path_factory.mktemp("sample")
     db = root / "var" / "framing.db"
     db.parent.mkdir()
     build_store(db, [CORPUS / "s400", CORPUS / "turkey-nato.jsonl"])
+    with Store(db) as store:
+        add_user(store, CODER, "coder", PASSWORD)
     uploads = root / "var" / "uploads"
-    server = LiveServer(create_app(db, upload_dir=uploads))
+    server = LiveServer(create_app(db, upload_dir=uploads, secret_key="browser-test-secret"))
+    worker = Worker(db)
     yield server, uploads
+    worker.stop()
     server.stop()
 
 
@@ -113,6 +145,17 @@ POINT_IDS_JS = """
 def open_page(page, url: str) -> None:
     page.goto(url)
     wait_for_charts(page)
+
+
+def sign_in(page, server) -> None:
+    """Through the sign-in form, as a coder; back on the dashboard with its charts drawn."""
+    page.goto(server.url + "/login")
+    page.fill("#login-name", CODER)
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(server.url + "/")
+    wait_for_charts(page)
+    assert f"{CODER} (coder)" in page.inner_text("#signed-in-as")
 
 
 def wait_for_charts(page) -> None:
@@ -336,9 +379,24 @@ def test_export_png_and_csv_from_the_buttons(sample, page):
     assert rows and {r["outlet"] for r in rows} == {"Defense World"}
 
 
+def test_anonymous_visitors_are_asked_to_sign_in_before_uploading(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/")
+    assert page.locator("#sign-in").is_visible()
+    card = page.locator("#upload-card")
+    assert "as a coder or admin to add articles" in card.inner_text()
+    assert page.locator("#upload input[type=file]").is_disabled()
+    card.get_by_role("link", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/login"))
+    page.fill("#login-name", CODER)
+    page.fill("#login-password", "not the password")
+    page.click("#login-submit")
+    assert "unknown name or wrong password" in page.inner_text("body")
+
+
 def test_upload_a_good_and_a_bad_file(sample, page):
     server, uploads = sample
-    open_page(page, server.url + "/")
+    sign_in(page, server)
     good = (
         "Quiet harbour talks on the zephyrine radar deal\n\n"
         "Officials in Ankara said on Monday that the zephyrine radar purchase would go ahead regardless of "
@@ -350,7 +408,10 @@ def test_upload_a_good_and_a_bad_file(sample, page):
         {"name": "harbour-talks.txt", "mimeType": "text/plain", "buffer": good},
         {"name": "broken.txt", "mimeType": "text/plain", "buffer": b""},
     ])
-    messages = page.locator("#upload-messages")
+    # the request only queues the files; the background worker reads them and the page follows it
+    page.locator("#upload-messages li.pending").first.wait_for()
+    assert "queued" in page.inner_text("#upload-messages")
+    messages = page.locator("#job-status")
     messages.locator("li.error").wait_for(timeout=120_000)
     assert "broken.txt" in messages.locator("li.error").inner_text()
     ok = messages.locator("li.ok")
@@ -368,7 +429,7 @@ def test_upload_a_good_and_a_bad_file(sample, page):
 
 def test_upload_binary_and_hostile_name_and_markup_stay_inert(sample, page, tmp_path):
     server, uploads = sample
-    open_page(page, server.url + "/")
+    sign_in(page, server)
     title = "<script>window.__pwned = 1</script><b>Kestrelwind</b> [order](javascript:alert(1)) confirmed"
     text = (
         f"{title}\n\n"
@@ -380,7 +441,7 @@ def test_upload_binary_and_hostile_name_and_markup_stay_inert(sample, page, tmp_
         {"name": "../../evil.txt", "mimeType": "text/plain", "buffer": text},
         {"name": "image.txt", "mimeType": "text/plain", "buffer": bytes(range(256)) * 40},
     ])
-    messages = page.locator("#upload-messages")
+    messages = page.locator("#job-status")
     messages.locator("li").nth(1).wait_for(timeout=120_000)
     texts = messages.locator("li").all_inner_texts()
     assert any(t.startswith("evil.txt:") and "1 article" in t for t in texts), texts
@@ -410,7 +471,7 @@ def test_upload_binary_and_hostile_name_and_markup_stay_inert(sample, page, tmp_
 
 def test_oversized_uploads_are_refused_with_a_message(sample, page):
     server, _ = sample
-    open_page(page, server.url + "/")
+    sign_in(page, server)
     # one file over the 5 MB per-file limit: sent, refused by the server with a message
     page.set_input_files("#upload input[type=file]", files=[
         {"name": "big.txt", "mimeType": "text/plain", "buffer": b"word " * (5 * 2**20 // 5 + 100)},
@@ -444,6 +505,46 @@ def test_empty_store_shows_how_to_add_articles(browser, tmp_path):
         assert "--corpus" in empty.inner_text()
         assert page.locator("#charts-section").is_hidden()
         assert page.locator("#upload input[type=file]").count() == 1
+        assert page.locator("#sign-in").is_visible()
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_outlets_named_like_javascript_internals_are_plain_data(browser, tmp_path):
+    """An outlet called "__proto__" (one upload, or only a link) once made the outlet filter
+    vanish for every visitor; the page must treat every name as data."""
+    from analysis.models import Article
+    from analysis.pipeline import score_pending
+    from analysis.scoring import Analyser
+    from analysis.store import Store
+    from dashboard.app import create_app
+
+    names = ["__proto__", "constructor", "hasOwnProperty", "Plain Wire"]
+    db = tmp_path / "proto.db"
+    with Store(db) as store:
+        store.add_articles([Article(f"p{i}", name, f"Report {i} on the deal",
+                                    "Officials in Ankara said the purchase would go ahead. Washington warned of sanctions.",
+                                    date=f"2019-0{i + 1}-12", date_precision="day") for i, name in enumerate(names)])
+        score_pending(store, Analyser.load())
+    server = LiveServer(create_app(db, upload_dir=tmp_path / "uploads"))
+    try:
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        for address in ("/", "/?outlet=__proto__", "/?outlet=constructor&outlet=Plain+Wire"):
+            page.goto(server.url + address)
+            wait_for_charts(page)
+            assert page.locator("#outlet-filter").is_visible()
+        assert "constructor (1)" in page.inner_text("#outlet-filter")
+        page.wait_for_function("() => document.querySelector('#filter-summary').innerText.startsWith('2 of ')")
+        page.goto(server.url + "/?outlet=__proto__")
+        wait_for_charts(page)
+        page.wait_for_function("() => document.querySelector('#filter-summary').innerText.startsWith('1 of ')")
+        assert "__proto" in page.inner_text("#outlet-filter")
+        assert page.evaluate("() => Object.getOwnPropertyNames(Object.prototype).filter(n => n.includes(':'))") == []
+        assert errors == []
         page.close()
     finally:
         server.stop()

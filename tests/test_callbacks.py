@@ -15,9 +15,14 @@ import pytest
 from dash import no_update
 from plotly.utils import PlotlyJSONEncoder
 
+from analysis.lexicon import Lexicon
 from analysis.models import Article
 from dashboard import callbacks, ids
 from dashboard.callbacks import Config, handle_upload, safe_filename, sync_filters
+from dashboard.data import outlet_value
+from uploading import upload
+
+LABELS = Lexicon.load().labels
 
 HOSTILE_TITLE = '<script>window.pwned=1</script><b>Bold</b> claim [link](javascript:alert(1)) =SUM(A1)'
 HOSTILE_TEXT = (
@@ -83,19 +88,20 @@ def walk(node):
 
 
 def test_address_sets_the_controls():
-    out = sync_filters(None, "?outlet=Beta+Wire&start=2018-01-01&label=neutral&q=patriot", [], None, None, [], "")
+    out = sync_filters(LABELS, None, "?outlet=Beta+Wire&start=2018-01-01&label=neutral&q=patriot", [], None, None, [], "")
     assert out[0] is no_update
-    assert out[1:] == (["Beta Wire"], "2018-01-01", None, ["neutral"], "patriot")
+    assert out[1:] == ([outlet_value("Beta Wire")], "2018-01-01", None, ["neutral"], "patriot")
 
 
 def test_controls_rewrite_the_address_and_unchanged_is_no_update():
-    labels = ["pro-Washington", "neutral", "pro-Ankara"]
-    out = sync_filters(ids.OUTLET_FILTER, "", ["Alpha Daily", "Beta Wire"], "2019-01-01", None, labels, "")
+    labels = list(LABELS)
+    picked = [outlet_value("Alpha Daily"), outlet_value("Beta Wire")]
+    out = sync_filters(LABELS, ids.OUTLET_FILTER, "", picked, "2019-01-01", None, labels, "")
     assert out[0] == "?outlet=Alpha+Daily&outlet=Beta+Wire&start=2019-01-01"
     assert all(v is no_update for v in out[1:])
-    same = sync_filters(ids.OUTLET_FILTER, out[0], ["Alpha Daily", "Beta Wire"], "2019-01-01", None, labels, "")
+    same = sync_filters(LABELS, ids.OUTLET_FILTER, out[0], picked, "2019-01-01", None, labels, "")
     assert all(v is no_update for v in same)
-    cleared = sync_filters(ids.CLEAR_FILTERS, out[0], ["Alpha Daily"], None, None, labels, "", clear_clicked=True)
+    cleared = sync_filters(LABELS, ids.CLEAR_FILTERS, out[0], picked[:1], None, None, labels, "", clear_clicked=True)
     assert cleared == ("", [], None, None, labels, "")
 
 
@@ -288,9 +294,24 @@ def data_url(data: bytes, mime: str = "text/plain") -> str:
     (".hidden.csv", "hidden.csv"),
     ("a<b>c.txt", "a_b_c.txt"),
     ("", "upload"),
+    ("Türkiye haberleri.jsonl", "Türkiye haberleri.jsonl"),
+    ("Сводка новостей.csv", "Сводка новостей.csv"),
+    ("中文新闻.txt", "中文新闻.txt"),
+    ("Ç" * 200 + ".jsonl.gz", "Ç" * 111 + ".jsonl.gz"),
 ])
 def test_safe_filename(name, expected):
     assert safe_filename(name) == expected
+
+
+def test_an_upload_keeps_its_unicode_and_long_names(tmp_path):
+    cfg = Config(db_path=str(tmp_path / "u.db"), upload_dir=str(tmp_path / "uploads"))
+    text = b"Talks on the deal\n\nOfficials in Ankara said the purchase would go ahead."
+    row = json.dumps({"id": "long-1", "title": "A long one", "text": "Washington warned of sanctions again."}).encode()
+    long_name = "Dışişleri açıklaması " * 10 + ".jsonl"
+    messages, job = upload(cfg, [data_url(text), data_url(row + b"\n")], ["Dışişleri.txt", long_name])
+    names = [name for name, _, ok in messages if ok]
+    assert names[0] == "Dışişleri.txt" and names[1].endswith(".jsonl") and names[1].startswith("Dışişleri açıklaması")
+    assert job.status == "done" and all(ok for *_, ok in messages), messages
 
 
 def test_upload_good_bad_oversized_and_hostile_names(tmp_path):
@@ -302,18 +323,18 @@ def test_upload_good_bad_oversized_and_hostile_names(tmp_path):
     good = b"Harbour talks on the radar deal\n\nOfficials in Ankara said the radar deal would go ahead. " \
            b"Diplomats in Brussels warned it could strain the alliance."
     other = b"Second note on the deal\n\nWashington repeated its warning about sanctions over the purchase."
-    messages, changed = handle_upload(cfg, [
+    messages, job = upload(cfg, [
         data_url(good), data_url(b""), data_url(b"x" * (5 * 2**20 + 1)), data_url(other),
     ], ["../../escape.txt", "empty.txt", "huge.txt", "/tmp/absolute.txt"])
     by_name = {name: (text, ok) for name, text, ok in messages}
-    assert changed
+    assert job.status == "done"
     assert by_name["escape.txt"][1] and "1 article" in by_name["escape.txt"][0]
     assert by_name["absolute.txt"][1]
     assert not by_name["empty.txt"][1]
     assert not by_name["huge.txt"][1] and "5 MB" in by_name["huge.txt"][0]
     assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "var" / "escape.txt").exists()
     assert not Path("/tmp/absolute.txt").exists() or Path("/tmp/absolute.txt").read_bytes() != other
-    assert list(uploads.iterdir()) == []  # the per-request folder is removed after ingest
+    assert list(uploads.iterdir()) == []  # the job's folder is removed when it ends
     assert str(uploads) not in json.dumps(messages)  # messages name the user's file, not server paths
     with Store(db) as store:
         assert store.count() == 2
@@ -324,9 +345,18 @@ def test_upload_good_bad_oversized_and_hostile_names(tmp_path):
 def test_upload_total_limit(tmp_path):
     cfg = Config(db_path=str(tmp_path / "t.db"), upload_dir=str(tmp_path / "uploads"))
     chunk = b"y" * (4 * 2**20)
-    messages, changed = handle_upload(cfg, [data_url(chunk)] * 6, [f"f{i}.txt" for i in range(6)])
-    assert not changed and len(messages) == 6
+    messages, job = upload(cfg, [data_url(chunk)] * 6, [f"f{i}.txt" for i in range(6)])
+    assert job is None and len(messages) == 6
     assert all(not ok and "20 MB" in text for _, text, ok in messages)
+
+
+def test_anonymous_upload_is_refused_and_nothing_is_saved(tmp_path):
+    cfg = Config(db_path=str(tmp_path / "t.db"), upload_dir=str(tmp_path / "uploads"))
+    result = handle_upload(cfg, [data_url(b"Title\n\nSome text.")], ["a.txt"], None,
+                           "sign in as a coder or admin to add articles")
+    assert result.job_id is None and [(m.file, m.ok) for m in result.refused] == [("a.txt", False)]
+    assert "sign in" in result.refused[0].text
+    assert not (tmp_path / "uploads").exists()
 
 
 def test_readers_never_see_half_written_articles_during_an_upload(tmp_path):
@@ -335,7 +365,7 @@ def test_readers_never_see_half_written_articles_during_an_upload(tmp_path):
     db = tmp_path / "live.db"
     cfg = Config(db_path=str(db), upload_dir=str(tmp_path / "uploads"))
     seed = b"Seed note on the deal\n\nOfficials in Ankara said the purchase would go ahead despite warnings."
-    assert handle_upload(cfg, [data_url(seed)], ["seed.txt"])[1]
+    assert upload(cfg, [data_url(seed)], ["seed.txt"])[0][0][2]
     lines = [
         json.dumps({"id": f"bulk-{i}", "outlet": f"Outlet {i % 4}", "date": "2019-07-%02d" % (i % 28 + 1),
                     "title": f"Bulletin {i} on the missile purchase",
@@ -361,12 +391,12 @@ def test_readers_never_see_half_written_articles_during_an_upload(tmp_path):
     for t in threads:
         t.start()
     try:
-        messages, changed = handle_upload(cfg, [data_url(payload, "application/json")], ["bulk.jsonl"])
+        messages, job = upload(cfg, [data_url(payload, "application/json")], ["bulk.jsonl"])
     finally:
         stop.set()
         for t in threads:
             t.join(30)
-    assert changed and messages[0][2], messages
+    assert job.status == "done" and messages[0][2], messages
     assert problems == []
     assert seen and min(seen) >= 1 and max(seen) <= 121
     assert len(callbacks.load_dataset(cfg.db_path, wait=True).frame) == 121

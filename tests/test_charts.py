@@ -11,7 +11,7 @@ from plotly.io.json import to_json_plotly
 import pytest
 from scipy import stats
 
-from chart_data import ACTORS, CAMPS, EVENTS, FRAMES, context, scored_frame
+from chart_data import ACTORS, AXIS, CAMPS, EVENTS, FRAMES, context, scored_frame
 from dashboard import theme
 from dashboard.charts import CHARTS, ChartContext, build_figure
 from dashboard.charts import actor_sentiment, frame_mix, framing_by_outlet, framing_over_time, voices
@@ -68,12 +68,12 @@ def test_framing_by_outlet_points_means_intervals_and_n():
     df = scored_frame({"Alpha": 9, "Beta": 5, "Gamma": 1}, seed=3)
     ctx = context()
     fig = go.Figure(framing_by_outlet.create_figure(framing_by_outlet.process_data(df, ctx), ctx))
-    assert fig.layout.xaxis.title.text == theme.AXIS_TITLE
+    assert fig.layout.xaxis.title.text == "← pro-North · framing · pro-South →"
     points = trace(fig, "article")
     assert sorted(points.customdata) == sorted(df["id"])  # every article clickable by its id
     by_id = df.set_index("id")
     assert np.allclose(list(points.x), [by_id.at[i, "framing"] for i in points.customdata])
-    assert [list(s) for s in points.marker.colorscale] == theme.AXIS_COLORSCALE
+    assert [list(s) for s in points.marker.colorscale] == [[0.0, "#117733"], [0.5, "#BBBBBB"], [1.0, "#AA3377"]]
     assert (points.marker.cmin, points.marker.cmax) == (-1, 1)
 
     means = df.groupby("outlet")["framing"].mean().sort_values()
@@ -155,7 +155,7 @@ def test_framing_over_time_monthly_means_sizes_and_unknown_dates():
         assert got.at[key, "mean_framing"] == pytest.approx(row["mean"])
         assert got.at[key, "n"] == row["size"]
     fig = go.Figure(framing_over_time.create_figure(data, ctx))
-    assert fig.layout.yaxis.title.text == theme.AXIS_TITLE
+    assert fig.layout.yaxis.title.text == AXIS.title
     alpha = trace(fig, "Alpha")
     assert "lines" in alpha.mode and "markers" in alpha.mode
     sizes = dict(zip(alpha.customdata, alpha.marker.size))
@@ -166,7 +166,7 @@ def test_framing_over_time_monthly_means_sizes_and_unknown_dates():
 
 def test_framing_over_time_marks_events_in_the_shown_period_only():
     df = scored_frame({"Alpha": 12}, seed=4)  # 2018-01 .. 2020-12
-    ctx = ChartContext(events=[("2017-12", "Contract signed"), ("2019-07-12", "First delivery"),
+    ctx = ChartContext(axis=AXIS, events=[("2017-12", "Contract signed"), ("2019-07-12", "First delivery"),
                                ("2030-01-01", "Far future"), ("not a date", "Broken")],
                        filters_text="", analyser_version="v")
     fig = go.Figure(build_figure("framing-over-time", df, ctx))
@@ -245,7 +245,8 @@ def test_actor_sentiment_heatmap_values_and_counts():
     assert heat.type == "heatmap" and heat.zmid == 0
     assert list(heat.x) == list(ACTORS.values())
     z = np.asarray(heat.z, dtype=float)
-    rows = list(heat.y)
+    rows = list(fig.layout.yaxis.ticktext)
+    assert list(heat.y) == list(range(len(rows))) == list(fig.layout.yaxis.tickvals)
     for outlet in ("Alpha", "Beta"):
         for j, actor in enumerate(ACTORS):
             values = df.loc[df["outlet"] == outlet, f"sent:{actor}"].dropna()
@@ -257,7 +258,7 @@ def test_actor_sentiment_heatmap_values_and_counts():
                 assert f"n = {len(values)}" in heat.text[i][j]
                 assert f"{values.mean():+.2f}" in heat.text[i][j]
     # polarity is not the framing axis: it must not reuse the axis colours
-    assert theme.PRO_ANKARA not in str(heat.colorscale) and theme.PRO_WASHINGTON not in str(heat.colorscale)
+    assert AXIS.positive.colour not in str(heat.colorscale) and AXIS.negative.colour not in str(heat.colorscale)
 
 
 def test_outlet_order_is_the_same_in_every_per_outlet_chart():
@@ -271,13 +272,14 @@ def test_outlet_order_is_the_same_in_every_per_outlet_chart():
 
 def test_context_from_lexicon_reads_attributes():
     class Lex:
+        axis = AXIS
         frames = FRAMES
         camps = CAMPS
         actors = ACTORS
         events = [("2019-07-12", "First delivery")]
 
     ctx = ChartContext.from_lexicon(Lex(), "label: neutral", "v9")
-    assert ctx.frames == FRAMES and ctx.events == [("2019-07-12", "First delivery")]
+    assert ctx.axis is AXIS and ctx.frames == FRAMES and ctx.events == [("2019-07-12", "First delivery")]
     assert ctx.filters_text == "label: neutral" and ctx.analyser_version == "v9"
     assert ctx.label("actor", "united_states") == "United States"
     assert ctx.label("camp", "unknown_camp") == "unknown camp"
@@ -285,11 +287,11 @@ def test_context_from_lexicon_reads_attributes():
         ctx.filters_text = "changed"  # frozen
 
 
-def test_axis_colour_runs_blue_grey_vermillion():
-    assert theme.axis_colour(-1) == "rgb(0,114,178)"
-    assert theme.axis_colour(0) == "rgb(184,184,184)"
-    assert theme.axis_colour(1) == "rgb(213,94,0)"
-    assert theme.axis_colour(5) == theme.axis_colour(1)
+def test_axis_colour_runs_between_the_story_colours():
+    assert theme.axis_colour(AXIS, -1) == "rgb(17,119,51)"
+    assert theme.axis_colour(AXIS, 0) == "rgb(187,187,187)"
+    assert theme.axis_colour(AXIS, 1) == "rgb(170,51,119)"
+    assert theme.axis_colour(AXIS, 5) == theme.axis_colour(AXIS, 1)
     assert EVENTS  # the shared fixture carries events for the time chart
 
 

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from analysis.models import LABELS, ArticleScore
+from analysis.lexicon import Lexicon
+from analysis.models import ArticleScore
 from analysis.pipeline import run_score
 from analysis.store import Store
+
+LABELS = Lexicon.load().labels
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,11 +1,16 @@
 """Filters, their address form, and search over a hand-made scored frame."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.data import Filters, build_dataset, filter_frame, filter_mask, outlet_options
+from analysis.lexicon import Lexicon
+from dashboard.data import Filters, build_dataset, filter_frame, filter_mask, outlet_names, outlet_options, outlet_value
+
+LABELS = Lexicon.load().labels
 
 
 @pytest.fixture()
@@ -44,8 +49,14 @@ def test_date_range_excludes_undated_and_uses_first_day_of_partial_dates(frame):
 
 def test_label_filter_and_all_labels_means_no_filter(frame):
     assert ids_of(filter_frame(frame, Filters(labels=("neutral",)))) == {"a2", "a5"}
-    everything = Filters(labels=("pro-Washington", "neutral", "pro-Ankara"))
+    every = LABELS
+    assert ids_of(filter_frame(frame, Filters(labels=every))) == ids_of(frame)
+    assert Filters.from_query("?label=neutral&label=pro-Ankara&label=pro-Washington", LABELS).is_empty
+    # ticking every one of the story's labels on the page is no label filter at all
+    everything = Filters.from_controls(every, [], None, None, list(reversed(every)), "")
     assert everything.labels == () and everything.is_empty
+    some = Filters.from_controls(every, [], None, None, ["pro-Ankara", "neutral"], "")
+    assert some.labels == ("neutral", "pro-Ankara")  # in the story's order, whatever the click order
 
 
 def test_search_is_case_insensitive_and_literal(frame):
@@ -68,24 +79,24 @@ def test_query_round_trip():
                 labels=("pro-Ankara",), q="patriot missiles")
     query = f.to_query()
     assert query.startswith("?outlet=Sputnik&outlet=Defense+World&start=2018-01-01")
-    assert Filters.from_query(query) == f
-    assert Filters.from_query(query.lstrip("?")) == f
+    assert Filters.from_query(query, LABELS) == f
+    assert Filters.from_query(query.lstrip("?"), LABELS) == f
 
 
 def test_empty_filters_give_empty_query():
     assert Filters().to_query() == ""
-    assert Filters.from_query("") == Filters()
-    assert Filters.from_query(None) == Filters()
+    assert Filters.from_query("", LABELS) == Filters()
+    assert Filters.from_query(None, LABELS) == Filters()
 
 
 def test_hostile_or_broken_query_values_are_ignored():
-    f = Filters.from_query("?start=not-a-date&end=2019-13-45&label=evil&label=neutral&q=" + "x" * 5000)
+    f = Filters.from_query("?start=not-a-date&end=2019-13-45&label=evil&label=neutral&q=" + "x" * 5000, LABELS)
     assert f.start is None and f.end is None
     assert f.labels == ("neutral",)
     assert len(f.q) == 200
-    scripted = Filters.from_query("?outlet=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    scripted = Filters.from_query("?outlet=%3Cscript%3Ealert(1)%3C%2Fscript%3E", LABELS)
     assert scripted.outlets == ("<script>alert(1)</script>",)
-    assert Filters.from_query(scripted.to_query()) == scripted
+    assert Filters.from_query(scripted.to_query(), LABELS) == scripted
 
 
 def test_describe_names_every_filter():
@@ -97,7 +108,7 @@ def test_describe_names_every_filter():
 
 def test_outlet_options_carry_counts(frame):
     options = outlet_options(build_dataset(frame, "v1"))
-    assert {o["value"]: o["label"] for o in options} == {
+    assert {outlet_names([o["value"]])[0]: o["label"] for o in options} == {
         "Defense World": "Defense World (2)",
         "EurAsian Times": "EurAsian Times (1)",
         "Sputnik": "Sputnik (2)",
@@ -119,5 +130,19 @@ def test_search_on_a_large_frame_matches_a_python_scan():
 
 def test_outlet_options_add_the_wanted_outlets_the_store_lacks(frame):
     options = outlet_options(build_dataset(frame, "v1"), ("Sputnik", "Nowhere Times"))
-    assert [o["value"] for o in options].count("Sputnik") == 1
-    assert options[-1] == {"label": "Nowhere Times (0)", "value": "Nowhere Times"}
+    assert [o["value"] for o in options].count(outlet_value("Sputnik")) == 1
+    assert options[-1] == {"label": "Nowhere Times (0)", "value": outlet_value("Nowhere Times")}
+
+
+@pytest.mark.parametrize("name", ["__proto__", "constructor", "A __PROTO__ b", "outlet:x", "Ça m'intéresse"])
+def test_outlet_values_hold_no_word_a_javascript_object_could_trip_on(name):
+    """dcc.Dropdown indexes every word of an option's label and value in plain objects: an
+    outlet called "__proto__" must not reach them as a word (see dashboard/data.py)."""
+    value = outlet_value(name)
+    assert outlet_names([value]) == (name,)
+    option = outlet_options(build_dataset(pd.DataFrame({"id": ["a"], "outlet": [name], "title": ["t"], "text": ["x"],
+                                                         "label": ["neutral"], "framing": [0.0],
+                                                         "date_start": [pd.NaT]}), "v"))[0]
+    words = set(re.split(r"[\s:()]+", (option["label"] + " " + option["value"]).lower()))
+    assert "__proto__" not in words  # ("constructor" only reaches a function's properties: harmless)
+    assert outlet_names(["outlet:zz", "Sputnik", 5, None]) == ()  # crafted values are ignored

@@ -15,7 +15,9 @@ from analysis.errors import FramingError
 from analysis.evaluation import metrics
 from analysis.evaluation.gold import GOLD_PATH, assign_split, load_gold
 from analysis.evaluation.report import format_confusion
-from analysis.models import LABELS
+from analysis.lexicon import Lexicon
+
+LABELS = Lexicon.load().labels
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -393,7 +393,8 @@ def _upload_row(i: int) -> bytes:
 
 
 def test_upload_names_cannot_escape_the_upload_area(tmp_path, monkeypatch):
-    from dashboard.callbacks import Config, handle_upload, safe_filename
+    from dashboard.callbacks import Config, safe_filename
+    from uploading import upload
 
     app_dir = tmp_path / "app"
     app_dir.mkdir()
@@ -419,8 +420,8 @@ def test_upload_names_cannot_escape_the_upload_area(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "write_bytes", spy)
     before = sorted(p for p in tmp_path.rglob("*"))
-    messages, changed = handle_upload(cfg, [_data_url(_upload_row(i)) for i in range(len(names))], names)
-    assert changed
+    messages, job = upload(cfg, [_data_url(_upload_row(i)) for i in range(len(names))], names)
+    assert job.status == "done"
     assert len(messages) == len(names) and all(ok for _, _, ok in messages), messages
     ours = [w for w in writes if tmp_path.resolve() in w.parents or w.name.endswith(".jsonl")]
     assert ours and all(uploads.resolve() in w.parents for w in ours), ours
@@ -433,30 +434,33 @@ def test_upload_names_cannot_escape_the_upload_area(tmp_path, monkeypatch):
     assert not Path("/etc/cron.d/pwn.jsonl").exists()
     after = sorted(p for p in tmp_path.rglob("*") if uploads not in p.parents and p != uploads)
     new = [p for p in after if p not in before]
-    assert all(p.parent == app_dir and p.name.startswith("store.db") for p in new), new
+    frames = app_dir / ".store.db.frames"  # the store's frame cache, which the worker builds
+    assert all((p.parent == app_dir and p.name.startswith("store.db")) or p == frames or frames in p.parents
+               for p in new), new
     assert {a.id for a in _stored(app_dir / "store.db").values()} == {f"up-{i}" for i in range(len(names))}
 
 
 def test_oversized_uploads_are_refused_with_a_message(tmp_path):
     from dashboard import layout
     from dashboard.app import create_app
-    from dashboard.callbacks import Config, handle_upload
+    from dashboard.callbacks import Config
+    from uploading import upload
 
     cfg = Config(db_path=str(tmp_path / "store.db"), upload_dir=str(tmp_path / "uploads"))
     big = _upload_row(0) * (layout.MAX_UPLOAD_FILE // len(_upload_row(0)) + 1)
     assert len(big) > layout.MAX_UPLOAD_FILE
-    messages, changed = handle_upload(cfg, [_data_url(big), _data_url(_upload_row(1))], ["big.jsonl", "small.jsonl"])
+    messages, job = upload(cfg, [_data_url(big), _data_url(_upload_row(1))], ["big.jsonl", "small.jsonl"])
     by_name = {n: (text, ok) for n, text, ok in messages}
     assert not by_name["big.jsonl"][1] and "limit" in by_name["big.jsonl"][0] and "MB" in by_name["big.jsonl"][0]
-    assert by_name["small.jsonl"][1] and changed  # the good file still lands
+    assert by_name["small.jsonl"][1] and job.status == "done"  # the good file still lands
     assert {a.id for a in _stored(tmp_path / "store.db").values()} == {"up-1"}
 
     # Several files each under the limit but together over the total: all refused, nothing stored.
     cfg2 = Config(db_path=str(tmp_path / "store2.db"), upload_dir=str(tmp_path / "uploads2"))
     chunk = _upload_row(2) * ((layout.MAX_UPLOAD_FILE - 1024) // len(_upload_row(2)))
     n = layout.MAX_UPLOAD_TOTAL // len(chunk) + 1
-    messages, changed = handle_upload(cfg2, [_data_url(chunk)] * n, [f"f{i}.jsonl" for i in range(n)])
-    assert not changed and all(not ok and "limit" in text for _, text, ok in messages)
+    messages, job = upload(cfg2, [_data_url(chunk)] * n, [f"f{i}.jsonl" for i in range(n)])
+    assert job is None and all(not ok and "limit" in text for _, text, ok in messages)
     assert not (tmp_path / "uploads2").exists() or not any((tmp_path / "uploads2").rglob("*.jsonl"))
 
     # A request bigger than the server accepts is cut off by the server with a message.
@@ -467,3 +471,50 @@ def test_oversized_uploads_are_refused_with_a_message(tmp_path):
     )
     assert resp.status_code == 413
     assert "upload refused" in resp.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- crafted callback bodies
+
+
+def _dash_post(client, output: str, inputs, changed: str, state=()):
+    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in output.strip(".").split("...")]
+    payload = {"output": output, "outputs": outputs if output.startswith("..") else outputs[0],
+               "inputs": inputs, "changedPropIds": [changed], "state": list(state)}
+    return client.post("/_dash-update-component", json=payload)
+
+
+@pytest.mark.parametrize("case", ["view-search", "rows-start", "rows-filter", "rows-sort", "detail-cell", "upload"])
+def test_crafted_callback_bodies_get_a_400_with_a_message(tmp_path, case):
+    from dashboard import ids
+    from dashboard.app import create_app
+
+    client = create_app(tmp_path / "s.db", upload_dir=tmp_path / "uploads").server.test_client()
+    view = ".." + "...".join(f"{c}.figure" for c in ids.CHART_IDS) + \
+        f"...{ids.SUMMARY}.children...{ids.EMPTY_STATE}.hidden...{ids.CHARTS_SECTION}.hidden.."
+    rows = f"{ids.TABLE}.getRowsResponse"
+    url = [{"id": ids.URL, "property": "search", "value": ""}]
+
+    def rows_request(request):
+        return _dash_post(client, rows, [{"id": ids.TABLE, "property": "getRowsRequest", "value": request}],
+                          f"{ids.TABLE}.getRowsRequest", url)
+
+    if case == "view-search":
+        resp = _dash_post(client, view, [{"id": ids.URL, "property": "search", "value": {"outlet": 1}},
+                                         {"id": ids.DATA_VERSION, "property": "data", "value": "x"}], f"{ids.URL}.search")
+    elif case == "rows-start":
+        resp = rows_request({"startRow": "abc", "endRow": 10})
+    elif case == "rows-filter":
+        resp = rows_request({"startRow": 0, "endRow": 10, "filterModel": {"title": "not a spec"}})
+    elif case == "rows-sort":
+        resp = rows_request({"startRow": 0, "endRow": 10, "sortModel": "title"})
+    elif case == "detail-cell":
+        resp = _dash_post(client, f"..{ids.DETAIL}.children...{ids.SELECTED_ARTICLE}.data..",
+                          [{"id": ids.TABLE, "property": "cellClicked", "value": ["a1"]},
+                           {"id": "framing-by-outlet", "property": "clickData", "value": None}], f"{ids.TABLE}.cellClicked")
+    else:
+        resp = _dash_post(client, f"..{ids.UPLOAD_MESSAGES}.children...{ids.JOBS}.data...{ids.JOB_POLL}.disabled..",
+                          [{"id": ids.UPLOAD_PAYLOAD, "property": "data", "value": {"contents": [1, 2], "filenames": []}}],
+                          f"{ids.UPLOAD_PAYLOAD}.data", [{"id": ids.JOBS, "property": "data", "value": []}])
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400, (resp.status_code, body[:300])
+    assert body.startswith("bad request: ") and len(body.strip().splitlines()) == 1 and "<" not in body

@@ -97,7 +97,7 @@ def test_us_is_case_sensitive(lex):
 
 
 def test_another_story_needs_only_another_file():
-    dam = Lexicon.load(FIXTURES / "dam_dispute.yaml")
+    dam = Lexicon.load(FIXTURES / "river_dam" / "story.yaml")
     assert dam.story == "river_dam" and set(dam.frames) == {"development", "water_rights"}
     assert sum(m.weight for m in dam.match("The dam brings clean energy.")) > 0
     assert sum(m.weight for m in dam.match("The river is drying up, an existential threat.")) < 0

@@ -143,8 +143,8 @@ def test_empty_article_has_no_evidence(analyser):
 def test_another_story_without_its_own_models_is_one_clear_error():
     from analysis.errors import FramingError
 
-    with pytest.raises(FramingError, match="article model was fitted"):
-        Analyser.load(FIXTURES / "dam_dispute.yaml")
+    with pytest.raises(FramingError, match="no fitted article model; run `python -m analysis train`"):
+        Analyser.load(FIXTURES / "river_dam" / "story.yaml")
 
 
 # ------------------------------------------------------------------ the five real samples

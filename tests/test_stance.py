@@ -10,8 +10,16 @@ import pytest
 
 from analysis import stance
 from analysis.errors import FramingError
-from analysis.stance import CLASSES, train
-from analysis.training_data import SENTENCE_FILES, data_version, load_training_articles, load_training_data
+from analysis.stance import train
+from analysis.training_data import TrainingFiles, data_version, load_training_articles, load_training_data
+
+LEX = stance.resolve_lexicon()
+CLASSES = LEX.labels
+FILES = LEX.training
+
+
+def _files(sentences, articles) -> TrainingFiles:
+    return TrainingFiles(tuple(sentences), articles, FILES.article_model, FILES.article_sets)
 
 HARD_KINDS = {"loaded_wording", "reported_other_side", "neutral_loaded", "negated", "hedged", "rebutted_quote",
               "counterfactual_actor_swap", "counterfactual_verdict_flip"}
@@ -38,7 +46,7 @@ FRESH = [
 
 @pytest.fixture(scope="module")
 def data():
-    return load_training_data()
+    return load_training_data(FILES.sentences, CLASSES)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +66,7 @@ def test_data_is_large_balanced_and_varied(data):
     assert len(loaded) >= 40 and set(loaded["label"]) == {"neutral"}
     # the counterfactual families: one family holds more than one label, so the model must learn
     # what is said about whom, not which names appear
-    new = data[data["source"] == SENTENCE_FILES[1].name]
+    new = data[data["source"] == FILES.sentences[1].name]
     assert new["register"].nunique() >= 10
     mixed = new.groupby("group")["label"].nunique()
     assert (mixed >= 2).mean() > 0.95
@@ -86,7 +94,7 @@ def test_fresh_test_sentences_are_in_no_training_file(data):
 
 
 def test_training_articles_are_labelled_and_balanced():
-    arts = load_training_articles()
+    arts = load_training_articles(FILES.articles, CLASSES)
     assert len(arts) >= 90
     counts = Counter(a.label for a in arts)
     assert set(counts) == set(CLASSES) and min(counts.values()) >= 25
@@ -98,28 +106,28 @@ def test_malformed_csv_is_one_clear_error(tmp_path):
     bad = tmp_path / "s.csv"
     bad.write_text('id,label,kind,group,text\n1,neutral,own_voice,g,"unterminated\n2,neutral,own_voice,g,ok\n')
     with pytest.raises(FramingError, match="s.csv"):
-        load_training_data([bad])
+        load_training_data([bad], CLASSES)
 
 
 def test_bad_label_names_the_line(tmp_path):
     bad = tmp_path / "s.csv"
     bad.write_text("id,label,kind,group,text\n1,neutral,k,g,A sentence.\n2,pro-Moscow,k,g,Another one.\n")
     with pytest.raises(FramingError, match=r"s\.csv:3: label 'pro-Moscow'"):
-        load_training_data([bad])
+        load_training_data([bad], CLASSES)
 
 
 def test_missing_column_is_named(tmp_path):
     bad = tmp_path / "s.csv"
     bad.write_text("id,label,text\n1,neutral,A sentence.\n")
     with pytest.raises(FramingError, match="missing column.*kind"):
-        load_training_data([bad])
+        load_training_data([bad], CLASSES)
 
 
 def test_bad_training_article_names_the_line(tmp_path):
     bad = tmp_path / "a.jsonl"
     bad.write_text(json.dumps({"id": "a1", "label": "neutral", "text": "Fine."}) + "\n{not json\n")
     with pytest.raises(FramingError, match=r"a\.jsonl:2: not JSON"):
-        load_training_articles(bad)
+        load_training_articles(bad, CLASSES)
 
 
 def test_missing_label_in_training_data_is_refused(tmp_path):
@@ -132,7 +140,7 @@ def test_missing_label_in_training_data_is_refused(tmp_path):
     arts = tmp_path / "a.jsonl"
     arts.write_text(json.dumps({"id": "a1", "label": "neutral", "text": "Talks\n\nThe talks ended on Friday."}) + "\n")
     with pytest.raises(FramingError, match="pro-Washington"):
-        train(sentence_files=[only_two], articles_path=arts)
+        train(files=_files([only_two], arts))
 
 
 # ---------------------------------------------------------------- the model
@@ -142,10 +150,10 @@ def test_training_is_deterministic(tmp_path, data):
     data.sample(n=300, random_state=1).drop(columns=["source"]).to_csv(subset, index=False)
     arts = tmp_path / "a.jsonl"
     arts.write_text("".join(json.dumps({"id": a.id, "label": a.label, "text": a.text}) + "\n"
-                            for a in load_training_articles()[:9]))
+                            for a in load_training_articles(FILES.articles, CLASSES)[:9]))
     probe = [t for _, t in FRESH]
-    a = train(sentence_files=[subset], articles_path=arts).predict_proba(probe)
-    b = train(sentence_files=[subset], articles_path=arts).predict_proba(probe)
+    a = train(files=_files([subset], arts)).predict_proba(probe)
+    b = train(files=_files([subset], arts)).predict_proba(probe)
     assert np.array_equal(a, b)
 
 
@@ -187,7 +195,7 @@ def test_load_model_builds_then_reuses_the_cache(tmp_path, monkeypatch):
         assert len(files) == 1
         import sklearn
 
-        assert files[0].name.startswith(data_version()) and sklearn.__version__ in files[0].name
+        assert files[0].name.startswith(data_version(FILES)) and sklearn.__version__ in files[0].name
         stamp = files[0].stat().st_mtime_ns
         stance._load_cached.cache_clear()
         m2 = stance.load_model()  # from disk this time
@@ -205,7 +213,9 @@ def test_load_model_builds_then_reuses_the_cache(tmp_path, monkeypatch):
 def test_data_version_tracks_the_data(tmp_path):
     a = tmp_path / "a.csv"
     a.write_text("id,label,kind,group,text\n1,neutral,k,g,One.\n")
-    v1 = data_version([a])
+    arts = tmp_path / "a.jsonl"
+    arts.write_text("")
+    v1 = data_version(_files([a], arts))
     a.write_text("id,label,kind,group,text\n1,neutral,k,g,Two.\n")
-    assert data_version([a]) != v1
+    assert data_version(_files([a], arts)) != v1
     assert re.fullmatch(r"[0-9a-f]{12}", v1)

@@ -154,11 +154,12 @@ def test_folder_and_newer_schema_are_refused(tmp_path, tmp_db):
 
 def test_a_schema_1_store_is_upgraded_and_keeps_its_articles(tmp_db):
     """Stores written before `title_source` existed open, gain the column (their titles count as
-    given) and lose nothing."""
+    given) and the jobs and users tables, and lose nothing."""
     with Store(tmp_db) as store:
         store.add_articles([art(0), art(1)])
     conn = sqlite3.connect(tmp_db)
-    conn.executescript("ALTER TABLE articles DROP COLUMN title_source; PRAGMA user_version=1;")
+    conn.executescript("ALTER TABLE articles DROP COLUMN title_source; DROP TABLE jobs; DROP TABLE users; "
+                       "PRAGMA user_version=1;")
     conn.close()
     with Store(tmp_db) as store:
         got = list(store.articles())
@@ -167,7 +168,9 @@ def test_a_schema_1_store_is_upgraded_and_keeps_its_articles(tmp_db):
         store.add_articles([art(2, title_source="address")])
         assert store.get_article(art(2).id).title_source == "address"
     conn = sqlite3.connect(tmp_db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"jobs", "users"} <= tables  # schema 3: background jobs and the dashboard's users
     conn.close()
 
 

@@ -44,8 +44,9 @@ def load_gold(path: Path | str | None = None) -> list[dict]:
     """The gold rows (source, id, label, split, reason); FramingError naming the line for a bad row.
 
     A file without a `split` column is read with every row in `dev`."""
-    from analysis.models import LABELS
+    from analysis.evaluation.sets import story_labels
 
+    labels = story_labels()
     p = Path(path) if path else GOLD_PATH
     try:
         with open(p, newline="", encoding="utf-8") as fh:
@@ -57,8 +58,8 @@ def load_gold(path: Path | str | None = None) -> list[dict]:
             for line, row in enumerate(reader, start=2):
                 if row.get("source") not in GOLD_SOURCES:
                     raise FramingError(f"{p}:{line}: source {row.get('source')!r} is not one of {', '.join(GOLD_SOURCES)}")
-                if row.get("label") not in LABELS:
-                    raise FramingError(f"{p}:{line}: label {row.get('label')!r} is not one of {', '.join(LABELS)}")
+                if row.get("label") not in labels:
+                    raise FramingError(f"{p}:{line}: label {row.get('label')!r} is not one of {', '.join(labels)}")
                 if not (row.get("id") or "").strip() or not (row.get("reason") or "").strip():
                     raise FramingError(f"{p}:{line}: empty id or reason")
                 split = (row.get("split") or "dev").strip()

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.axis import NEGATIVE, POSITIVE
 from analysis.evaluation import baselines, metrics
 from analysis.evaluation.sets import ROOT, blind_set, probes
-from analysis.models import LABELS
 
 VALIDITY_PATH = ROOT / "eval" / "validity.json"
 AGREEMENT_PATH = ROOT / "eval" / "agreement.json"
@@ -59,39 +59,39 @@ class Validity:
         return asdict(self)
 
 
-def _cross_fitted(rows, set_name: str, version: str) -> np.ndarray:
+def _cross_fitted(rows, set_name: str, version: str, labels: tuple[str, ...]) -> np.ndarray:
     """P(label) of each article of `set_name`, from article models fitted without its fold."""
     from sklearn.model_selection import StratifiedKFold
 
     from analysis.training import fit_article_model
 
     target = next(r for r in rows if r.set_name == set_name)
-    out = np.zeros((len(target.ids), len(LABELS)))
+    out = np.zeros((len(target.ids), len(labels)))
     folds = StratifiedKFold(n_splits=CROSS_FIT_FOLDS, shuffle=True, random_state=1)
     for _, held in folds.split(target.ids, target.labels):
-        model = fit_article_model(rows, version, exclude=(set_name, {target.ids[i] for i in held}))
+        model = fit_article_model(rows, version, labels, exclude=(set_name, {target.ids[i] for i in held}))
         out[held] = model.predict_proba(target.x[held])
     return out
 
 
-def _analyser_report(items, proba) -> tuple[metrics.Report, list[dict]]:
+def _analyser_report(items, proba, labels: tuple[str, ...]) -> tuple[metrics.Report, list[dict]]:
     k = proba.argmax(axis=1)
-    pred = [LABELS[i] for i in k]
-    score = proba[:, 2] - proba[:, 0]
+    pred = [labels[i] for i in k]
+    score = proba[:, POSITIVE] - proba[:, NEGATIVE]
     conf = proba[np.arange(len(k)), k]
-    rep = metrics.report("analyser", [it.label for it in items], pred, score, conf, LABELS)
+    rep = metrics.report("analyser", [it.label for it in items], pred, score, conf, labels)
     wrong = [{"id": it.id, "gold": it.label, "predicted": p, "framing": round(float(s), 3), "confidence": round(float(c), 3)}
              for it, p, s, c in zip(items, pred, score, conf) if p != it.label]
     return rep, wrong
 
 
-def _baseline_reports(items, tfidf) -> list[metrics.Report]:
+def _baseline_reports(items, tfidf, labels: tuple[str, ...]) -> list[metrics.Report]:
     arts = [it.article for it in items]
     y = [it.label for it in items]
     out = []
-    for name, pred in (("always neutral", baselines.always_neutral(arts)),
-                       ("TF-IDF + LR mean", baselines.tfidf_mean(tfidf, arts))):
-        out.append(metrics.report(name, y, pred.labels, pred.scores, pred.confidence, LABELS))
+    for name, pred in (("always neutral", baselines.always_neutral(arts, labels)),
+                       ("TF-IDF + LR mean", baselines.tfidf_mean(tfidf, arts, labels))):
+        out.append(metrics.report(name, y, pred.labels, pred.scores, pred.confidence, labels))
     return out
 
 
@@ -131,12 +131,12 @@ def evaluate(progress=print) -> Validity:
 
     started = time.perf_counter()
     analyser = Analyser.load()
-    version = analyser.stance_version
-    learned = learning_sets()
+    version, labels = analyser.stance_version, analyser.lexicon.labels
+    learned = learning_sets(analyser.lexicon)
     blind = blind_set()
     progress("reading the labelled articles")
     rows = article_rows(analyser.reader, learned)
-    tfidf = baselines.fit_tfidf()
+    tfidf = baselines.fit_tfidf(analyser.lexicon)
     results = []
     for s in learned + [blind]:
         if not s.items:
@@ -148,11 +148,11 @@ def evaluate(progress=print) -> Validity:
             proba = analyser.article_model.predict_proba(np.vstack([features(r) for r in readings]))
             fitted = "held out: never trained or tuned on"
         else:
-            proba = _cross_fitted(rows, s.name, version)
+            proba = _cross_fitted(rows, s.name, version, labels)
             fitted = f"cross-fitted: each of {CROSS_FIT_FOLDS} folds scored by an article model fitted without it"
-        rep, wrong = _analyser_report(s.items, proba)
+        rep, wrong = _analyser_report(s.items, proba, labels)
         results.append(SetResult(s.name, s.description, len(s.items), fitted, s.missing,
-                                 [rep, *_baseline_reports(s.items, tfidf)], [] if s is blind else wrong))
+                                 [rep, *_baseline_reports(s.items, tfidf, labels)], [] if s is blind else wrong))
     agreement = json.loads(AGREEMENT_PATH.read_text(encoding="utf-8")) if AGREEMENT_PATH.exists() else {}
     return Validity(analyser.version, results, _probe_result(analyser), _samples(analyser), agreement,
                     round(time.perf_counter() - started, 1))

@@ -7,6 +7,8 @@
 - `blind`: texts written and labelled by people who never saw the method (eval/blind.jsonl);
   never trained or tuned on, run only on a frozen method.
 - `probes`: minimal pairs (eval/probes.jsonl): the two texts of a pair must be ordered right.
+These are the S-400 story's sets; their labels are that story file's. `labelled_set` reads any
+story's own labelled articles (a JSONL file its `training.article_sets` names).
 Only the text is scored: never the outlet or the address.
 """
 from __future__ import annotations
@@ -14,10 +16,11 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from analysis.errors import FramingError
-from analysis.models import LABELS, Article
+from analysis.models import Article
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_EVAL = ROOT.parent / "shared" / "eval" / "s400-pages-dev.csv"
@@ -68,10 +71,34 @@ def _article(item_id: str, text: str, title: str = "") -> Article:
     return article_from_text(item_id, text, title)
 
 
-def _check_label(label: str, where: str) -> str:
-    if label not in LABELS:
-        raise FramingError(f"{where}: label {label!r} is not one of {', '.join(LABELS)}")
+@lru_cache(maxsize=1)
+def story_labels() -> tuple[str, str, str]:
+    """The labels of the S-400 story file, which these sets are labelled in."""
+    from analysis.lexicon import Lexicon
+
+    return Lexicon.load().labels
+
+
+def _check_label(label: str, where: str, labels: tuple[str, ...] | None = None) -> str:
+    labels = labels or story_labels()
+    if label not in labels:
+        raise FramingError(f"{where}: label {label!r} is not one of {', '.join(labels)}")
     return label
+
+
+def labelled_set(path: Path, labels: tuple[str, ...]) -> EvalSet:
+    """A story's own labelled articles: JSONL records with id, label, text and an optional title."""
+    items = []
+    try:
+        records = _jsonl(path)
+    except FileNotFoundError:
+        raise FramingError(f"{path}: labelled articles not found") from None
+    for line, rec in enumerate(records, start=1):
+        if not isinstance(rec, dict) or not all(isinstance(rec.get(k), str) and rec[k].strip() for k in ("id", "label", "text")):
+            raise FramingError(f"{path}: record {line}: needs non-empty string fields id, label and text")
+        label = _check_label(rec["label"], f"{path}: {rec['id']}", labels)
+        items.append(Item(rec["id"], _article(rec["id"], rec["text"], str(rec.get("title") or "")), label))
+    return EvalSet(path.stem, f"labelled articles ({path.name})", items)
 
 
 def dev_set(cache: Path = DEV_CACHE, index: Path = SHARED_EVAL) -> EvalSet:

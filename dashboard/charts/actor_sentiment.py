@@ -68,19 +68,25 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
         counts[o_at[o], a_at[a]] = int(count)
     text = [[f"{v:+.2f}<br>n = {c}" if not np.isnan(v) else "" for v, c in zip(zr, cr)] for zr, cr in zip(z, counts)]
     x = [theme.escape(labels[a]) for a in actors]
-    y = [theme.escape(o if len(o) <= 32 else o[:31] + "…") for o in outlets]
+    names = theme.escape_all(outlets)
+    hover = [[f"<b>{name}</b> on {x[j]}<br>" + (f"mean polarity {v:+.2f}<br>n = {c} articles" if not np.isnan(v)
+                                                 else "no article mentions it")
+              for j, (v, c) in enumerate(zip(zr, cr))] for name, zr, cr in zip(names, z, counts)]
+    # Rows are numbers labelled by tick text: plotly.js keys category axes by name in a plain
+    # object, where an outlet called "__proto__" would break the page.
     heat = dict(
-        type="heatmap", z=z, x=x, y=y, text=text, texttemplate="%{text}",
+        type="heatmap", z=z, x=x, y=list(range(len(outlets))), text=text, texttemplate="%{text}",
         textfont=dict(size=11), colorscale=theme.POLARITY_COLORSCALE, zmid=0,
-        zmin=-theme.POLARITY_RANGE, zmax=theme.POLARITY_RANGE, xgap=2, ygap=2, customdata=counts,
-        hovertemplate="<b>%{y}</b> on %{x}<br>mean polarity %{z:+.2f}<br>n = %{customdata} articles<extra></extra>",
+        zmin=-theme.POLARITY_RANGE, zmax=theme.POLARITY_RANGE, xgap=2, ygap=2, hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
         colorbar=dict(title=dict(text="polarity<br>− neg · pos +", side="top"), thickness=12, len=0.8,
                       tickvals=[-theme.POLARITY_RANGE, 0, theme.POLARITY_RANGE],
                       ticktext=[f"≤ −{theme.POLARITY_RANGE:g}", "0", f"≥ +{theme.POLARITY_RANGE:g}"]),
     )
     layout = dict(
         xaxis=dict(title=dict(text="actor group (sentences mentioning it)"), side="bottom", showgrid=False),
-        yaxis=dict(autorange="reversed", showgrid=False),
+        yaxis=dict(autorange="reversed", showgrid=False, tickvals=list(range(len(outlets))),
+                   ticktext=[n if len(o) <= 32 else theme.escape(o[:31] + "…") for n, o in zip(names, outlets)]),
     )
     height = max(340, 190 + 34 * len(outlets))
     return theme.finish([heat], layout, ctx, TITLE, note_of(data), height=height)

@@ -68,7 +68,7 @@ def top_outlets(df: pd.DataFrame, limit: int = MAX_OUTLETS) -> tuple[pd.DataFram
 
 
 def outlet_order(df: pd.DataFrame) -> list[str]:
-    """Outlets from most pro-Washington to most pro-Ankara mean framing (ties by name).
+    """Outlets from the most negative to the most positive mean framing (ties by name).
 
     Every per-outlet chart uses this order, so one outlet sits on the same row everywhere.
     """

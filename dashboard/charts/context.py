@@ -1,18 +1,22 @@
-"""What a chart needs besides the data: labels from the lexicon, the filters, the analyser version."""
+"""What a chart needs besides the data: the story's axis and labels, the filters, the analyser version."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from analysis.axis import Axis
 
 
 @dataclass(frozen=True)
 class ChartContext:
     """Read-only inputs shared by every chart builder and by the export engine.
 
-    `frames`, `camps`, `actors` map lexicon ids to human labels; `events` are (ISO date, label)
+    `axis` is the story's axis (label names, pole colours); `frames`, `camps`, `actors` map lexicon
+    ids to human labels; `events` are (ISO date, label)
     pairs (dates may be partial: "2019", "2019-07"); `filters_text` is a one-line human summary of
     the current filters, written into every figure's footnote and every exported file.
     """
 
+    axis: Axis
     frames: dict[str, str] = field(default_factory=dict)
     camps: dict[str, str] = field(default_factory=dict)
     actors: dict[str, str] = field(default_factory=dict)
@@ -22,8 +26,9 @@ class ChartContext:
 
     @classmethod
     def from_lexicon(cls, lexicon, filters_text: str = "", version: str = "") -> "ChartContext":
-        """Build from anything with `frames`, `camps`, `actors`, `events` attributes (a Lexicon)."""
+        """Build from a Lexicon (its `axis`, `frames`, `camps`, `actors`, `events`)."""
         return cls(
+            axis=lexicon.axis,
             frames=dict(getattr(lexicon, "frames", None) or {}),
             camps=dict(getattr(lexicon, "camps", None) or {}),
             actors=dict(getattr(lexicon, "actors", None) or {}),

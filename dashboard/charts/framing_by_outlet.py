@@ -11,7 +11,7 @@ from dashboard.charts.context import ChartContext
 
 CHART_ID = "framing-by-outlet"
 TITLE = "Framing by outlet"
-DESCRIPTION = ("Every article is a dot on the pro-Washington ↔ pro-Ankara axis; the diamond is the "
+DESCRIPTION = ("Every article is a dot on the story's framing axis; the diamond is the "
                "outlet's mean with its 95% interval, n is the number of articles.")
 MAX_POINTS = 200  # dots per outlet; mean and interval always use every article
 COLUMNS = ["id", "outlet", "title", "date", "framing", "label", "confidence", "outlet_n",
@@ -103,7 +103,7 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
         type="scatter", x=framing, y=y, mode="markers", name="article",
         customdata=[str(i) for i in dots["id"].tolist()], text=_escaped(dots["title"]), hovertext=detail,
         hovertemplate="<b>%{text}</b><br>%{hovertext}<br>framing %{x:+.2f}<extra></extra>",
-        marker=dict(color=framing, colorscale=theme.AXIS_COLORSCALE,
+        marker=dict(color=framing, colorscale=theme.axis_colorscale(ctx.axis),
                     cmin=-1, cmax=1, size=7, opacity=0.8, line=dict(width=0.5, color="#333333"), showscale=False),
     )]
     ci_x, ci_y = [], []
@@ -120,12 +120,12 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
     traces.append(dict(
         type="scatter", x=[float(m) for m in means], y=list(range(len(order))), mode="markers", name="outlet mean",
         text=mean_hover, hovertemplate="%{text}<extra></extra>",
-        marker=dict(symbol="diamond", size=13, color=[theme.axis_colour(m) for m in means],
+        marker=dict(symbol="diamond", size=13, color=[theme.axis_colour(ctx.axis, m) for m in means],
                     line=dict(width=1.5, color="#111111")),
     ))
     layout = dict(
-        shapes=theme.axis_bands("x"),
-        xaxis=dict(title=dict(text=theme.AXIS_TITLE), range=[-1.05, 1.05], tickvals=[-1, -0.5, 0, 0.5, 1],
+        shapes=theme.axis_bands(ctx.axis, "x"),
+        xaxis=dict(title=dict(text=theme.escape(ctx.axis.title)), range=[-1.05, 1.05], tickvals=[-1, -0.5, 0, 0.5, 1],
                    zeroline=True, zerolinecolor="#888888", zerolinewidth=1),
         yaxis=dict(tickvals=list(range(len(order))), ticktext=[_tick(o, n) for o, n in zip(order, ns)],
                    range=[len(order) - 0.5, -0.5], showgrid=False, zeroline=False),

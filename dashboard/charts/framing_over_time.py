@@ -79,7 +79,7 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
     # Marker size compares outlets; the pooled rest would dwarf them, so it is sized on its own.
     own = data.loc[data["outlet"] != OTHER, "n"]
     biggest = max(int(own.max()) if len(own) else 1, 1)
-    traces, shapes, notes = [], theme.axis_bands("y"), []
+    traces, shapes, notes = [], theme.axis_bands(ctx.axis, "y"), []
     days = months.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     ns = data["n"].to_numpy(dtype="int64")
     means = data["mean_framing"].to_numpy(dtype="float64")
@@ -112,7 +112,7 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
                           font=dict(size=10, color="#333333"), name="event"))
     layout = dict(
         shapes=shapes, annotations=notes,
-        yaxis=dict(title=dict(text=theme.AXIS_TITLE), range=[-1.05, 1.05], tickvals=[-1, -0.5, 0, 0.5, 1],
+        yaxis=dict(title=dict(text=theme.escape(ctx.axis.title)), range=[-1.05, 1.05], tickvals=[-1, -0.5, 0, 0.5, 1],
                    zeroline=True, zerolinecolor="#888888"),
         xaxis=dict(title=dict(text="month of publication"), showgrid=False, type="date"),
         legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), hovermode="closest",

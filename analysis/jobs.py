@@ -1,0 +1,234 @@
+"""Background work: a job table in the store, drained by worker processes.
+
+A web request never ingests or scores: it saves the uploaded files in a folder, `submit`s an
+`ingest` job naming them and returns. A worker (`python -m dashboard worker`, or the one
+`python -m dashboard` starts beside the page) `claim`s the oldest queued job in one transaction,
+so two workers never take the same job, ingests the files, scores what is new, reports its
+progress in the row as it goes, and ends it `done` or `failed` with one message per file. A job
+whose worker stopped sending heartbeats (killed, machine restarted) is taken again: ingesting and
+scoring are idempotent (content hashes), so a repeated job only finishes what was left. Between
+jobs the worker scores any stored article that has no score for the current analyser, so an
+article stored but not scored is always picked up.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from analysis.errors import FramingError
+from analysis.store import Store
+
+STATUSES = ("queued", "running", "done", "failed")
+STALE_AFTER = 120.0  # seconds without a heartbeat before a running job is taken again
+POLL_SECONDS = 1.0
+SCORE_BATCH = 200  # articles scored between two progress reports
+
+
+@dataclass(frozen=True)
+class FileMessage:
+    file: str
+    text: str
+    ok: bool
+
+
+@dataclass
+class Job:
+    id: int
+    kind: str
+    status: str
+    payload: dict
+    submitted_by: str
+    submitted_at: str
+    started_at: str | None
+    finished_at: str | None
+    heartbeat: float | None
+    done: int
+    total: int
+    stage: str
+    messages: list[FileMessage] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "status": self.status, "stage": self.stage, "done": self.done, "total": self.total,
+                "submitted_at": self.submitted_at, "finished": self.finished,
+                "messages": [m.__dict__ for m in self.messages]}
+
+
+_COLUMNS = ("id", "kind", "status", "payload", "submitted_by", "submitted_at", "started_at", "finished_at",
+            "heartbeat", "done", "total", "stage", "messages")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _job(row) -> Job:
+    values = dict(zip(_COLUMNS, row))
+    values["payload"] = json.loads(values["payload"])
+    values["messages"] = [FileMessage(**m) for m in json.loads(values["messages"])]
+    return Job(**values)
+
+
+class JobQueue:
+    """The jobs table of one store."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def submit(self, kind: str, payload: dict, submitted_by: str = "") -> int:
+        with self.store.transaction():
+            return self.store.execute(
+                "INSERT INTO jobs (kind, status, payload, submitted_by, submitted_at) VALUES (?, 'queued', ?, ?, ?)",
+                (kind, json.dumps(payload), submitted_by, _now()),
+            )
+
+    def get(self, job_id: int) -> Job | None:
+        rows = self.store.query(f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id = ?", (int(job_id),))
+        return _job(rows[0]) if rows else None
+
+    def claim(self, worker: str, now: float | None = None) -> Job | None:
+        """Take the oldest queued job (or a running one whose worker went silent), atomically."""
+        now = time.time() if now is None else now
+        with self.store.transaction():  # BEGIN IMMEDIATE: one claimer at a time
+            rows = self.store.query(
+                "SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND heartbeat < ?) "
+                "ORDER BY id LIMIT 1", (now - STALE_AFTER,))
+            if not rows:
+                return None
+            self.store.execute(
+                "UPDATE jobs SET status = 'running', worker = ?, heartbeat = ?, started_at = COALESCE(started_at, ?) "
+                "WHERE id = ?", (worker, now, _now(), rows[0][0]))
+        return self.get(rows[0][0])
+
+    def progress(self, job_id: int, stage: str, done: int, total: int) -> None:
+        with self.store.transaction():
+            self.store.execute("UPDATE jobs SET stage = ?, done = ?, total = ?, heartbeat = ? WHERE id = ?",
+                               (stage, done, total, time.time(), job_id))
+
+    def finish(self, job_id: int, status: str, messages: list[FileMessage], stage: str = "") -> None:
+        if status not in ("done", "failed"):
+            raise ValueError(f"a job ends done or failed, not {status!r}")
+        with self.store.transaction():
+            self.store.execute(
+                "UPDATE jobs SET status = ?, stage = ?, finished_at = ?, heartbeat = ?, messages = ? WHERE id = ?",
+                (status, stage, _now(), time.time(), json.dumps([m.__dict__ for m in messages]), job_id))
+
+    def pending(self) -> int:
+        return self.store.query("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")[0][0]
+
+
+# ---------------------------------------------------------------- the work
+
+
+def _ingest_job(store: Store, queue: JobQueue, job: Job, analyser) -> list[FileMessage]:
+    """Ingest each uploaded file on its own (one bad file does not stop the others), then score
+    what is new; one message per file, naming the user's file, never the server's folder."""
+    from analysis.pipeline import ingest_paths, score_pending
+
+    folder = Path(job.payload["folder"])
+    files = job.payload["files"]
+    messages: list[FileMessage] = []
+    new_ids: list[str] = []
+    for i, entry in enumerate(files):
+        queue.progress(job.id, f"reading {entry['shown']}", i, len(files))
+        path = folder / entry["name"]
+        errors: list = []
+        try:
+            report = ingest_paths(store, [path], strict=False, on_error=errors.append)
+        except FramingError as exc:
+            messages.append(FileMessage(entry["shown"], _user_text(exc, folder), False))
+            continue
+        added, updated, unchanged = report.added, report.updated, report.unchanged
+        new_ids += list(report.ids) if (added or updated) else []
+        if errors and not (added or updated or unchanged):
+            messages.append(FileMessage(entry["shown"], _user_text(errors[0], folder), False))
+            continue
+        text = f"{added} article(s) added"
+        if updated:
+            text += f", {updated} updated"
+        if unchanged:
+            text += f", {unchanged} already in the store"
+        if errors:
+            text += f"; {len(errors)} problem(s), first: {_user_text(errors[0], folder)}"
+        messages.append(FileMessage(entry["shown"], text, True))
+    pending = store.unscored_ids(analyser.version, new_ids) if new_ids else []
+    for start in range(0, len(pending), SCORE_BATCH):
+        queue.progress(job.id, "scoring", start, len(pending))
+        score_pending(store, analyser, ids=pending[start:start + SCORE_BATCH])
+    if new_ids:
+        queue.progress(job.id, "preparing the charts", len(pending), len(pending))
+        store.scored_frame(analyser.version)  # build the frame cache here, not in the next page request
+    return messages
+
+
+def _user_text(error, folder: Path) -> str:
+    return str(error).replace(str(folder) + os.sep, "")
+
+
+def run_job(store: Store, queue: JobQueue, job: Job, analyser) -> Job:
+    """Do one claimed job and record its end; never raises for a bad file or a failed step."""
+    try:
+        if job.kind != "ingest":
+            raise FramingError(f"unknown job kind {job.kind!r}")
+        messages = _ingest_job(store, queue, job, analyser)
+        queue.finish(job.id, "done", messages, stage="done")
+    except FramingError as exc:
+        queue.finish(job.id, "failed", [FileMessage("", str(exc), False)], stage="failed")
+    finally:
+        folder = job.payload.get("folder")
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+    return queue.get(job.id)
+
+
+def work(store: Store, analyser, worker: str | None = None, once: bool = False,
+         poll: float = POLL_SECONDS, should_stop=lambda: False) -> int:
+    """Drain the queue; between jobs score whatever stored article has no score yet. With
+    `once`, stop when nothing is left to do. Returns how many jobs were run."""
+    from analysis.pipeline import score_pending
+
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+    queue = JobQueue(store)
+    ran = 0
+    seen_generation = None
+    while not should_stop():
+        job = queue.claim(worker)
+        if job is not None:
+            run_job(store, queue, job, analyser)
+            ran += 1
+            continue
+        generation = store.generation()
+        if generation != seen_generation:  # something was written: anything left unscored?
+            if score_pending(store, analyser):
+                store.scored_frame(analyser.version)
+            seen_generation = store.generation()
+            continue
+        if once:
+            break
+        time.sleep(poll)
+    return ran
+
+
+def run_worker(db: Path, lexicon: Path | None = None, once: bool = False) -> int:
+    """`python -m dashboard worker`: run until interrupted (or, with `once`, until idle)."""
+    from analysis.scoring import Analyser
+
+    analyser = Analyser.load(lexicon)
+    print(f"worker for {db} ({analyser.version}) started", file=sys.stderr)
+    with Store(db) as store:
+        try:
+            n = work(store, analyser, once=once)
+        except KeyboardInterrupt:
+            return 0
+    print(f"worker stopped after {n} job(s)", file=sys.stderr)
+    return 0
