@@ -185,6 +185,7 @@ def run_ingest(paths: Sequence[Path], db: Path, strict: bool = False) -> int:
     """`python -m analysis ingest`: 0 when done (bad inputs reported and skipped), 1 with
     --strict when any input was bad (nothing from the run stored)."""
     with Store(db) as store:
+        store.check()
         report = ingest_paths(store, paths, strict=strict)
     print(report.summary(db), file=sys.stderr)
     return 1 if strict and report.failed else 0
@@ -285,6 +286,7 @@ def run_score(
     """`python -m analysis score`: ingest what is new, score what has no cached score for this
     analyser version, print one record per article of `paths` sorted by id."""
     with Store(db) as store:
+        store.check()
         report = ingest_paths(store, paths, strict=strict)
         if report.aborted:
             print(report.summary(db), file=sys.stderr)

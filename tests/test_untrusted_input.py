@@ -249,3 +249,69 @@ def test_depth_check_counts_only_brackets_outside_strings():
     assert json_depth_over("[" * 65 + "]" * 65, 64)
     assert json_depth_over('{"a": "\\"[[[", "b": ' + "[" * 70 + "]" * 70 + "}", 64)
     assert not json_depth_over("[]" * 10_000, 64)
+
+
+# ---------------------------------------------------------------- 3. damaged store
+
+
+def _damaged_store(db: Path) -> bytes:
+    """A valid store of ours whose second half of pages is garbage: it opens, and the first
+    rows of a query come back before the damage is met."""
+    with Store(db) as store:
+        store.add_articles([Article(f"t{i}", "Test Wire", f"Report {i}", f"Talks continued on day {i}. " * 100) for i in range(300)])
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    cut = len(data) // page // 2 * page
+    data[cut:] = random.Random(7).randbytes(len(data) - cut)
+    db.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def test_damaged_store_is_refused_for_writing_in_one_line(tmp_path, tmp_db):
+    before = _damaged_store(tmp_db)
+    sample = tmp_path / "one.jsonl"
+    sample.write_text(json.dumps(row(1)) + "\n", encoding="utf-8")
+    for command in ("ingest", "score"):
+        r = cli(command, sample, "--db", tmp_db, "--format" if command == "score" else "--strict", *(["jsonl"] if command == "score" else []))
+        no_traceback(r)
+        assert r.returncode == 2
+        lines = r.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {tmp_db}: the store is damaged (")
+        assert lines[0].endswith("; nothing was written")
+        assert tmp_db.read_bytes() == before
+    with pytest.raises(FramingError, match="the store is damaged"):
+        with Store(tmp_db) as store:
+            store.add_articles([Article("new", "W", "T", BODY)])
+    assert tmp_db.read_bytes() == before
+
+
+def test_reads_of_a_damaged_store_are_one_line_errors(tmp_db):
+    _damaged_store(tmp_db)
+    with Store(tmp_db) as store:  # opening to read does not scan the file
+        with pytest.raises(FramingError) as exc:
+            list(store.articles())
+    message = str(exc.value)
+    assert str(tmp_db) in message and "damaged" in message and "\n" not in message
+
+
+def test_db_under_a_regular_file_is_one_line(tmp_path):
+    blocker = tmp_path / "somefile.txt"
+    blocker.write_text("notes\n", encoding="utf-8")
+    sample = tmp_path / "one.jsonl"
+    sample.write_text(json.dumps(row(1)) + "\n", encoding="utf-8")
+    r = cli("ingest", sample, "--db", blocker / "x.db")
+    no_traceback(r)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: cannot create the store {blocker / 'x.db'}: {blocker} is a file, not a folder"
+    assert blocker.read_text(encoding="utf-8") == "notes\n"
+
+
+def test_quick_check_runs_once_per_store_before_its_first_write(tmp_db, monkeypatch):
+    calls = []
+    original = Store._check
+    monkeypatch.setattr(Store, "_check", lambda self, conn: calls.append(1) or original(self, conn))
+    with Store(tmp_db) as store:
+        assert calls == []  # a reader pays nothing
+        store.add_articles([Article("a", "W", "T", BODY)])
+        store.add_articles([Article("b", "W", "T", BODY + " Again.")])
+        assert calls == [1]
