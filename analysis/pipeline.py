@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Sequence
 from analysis.corpus import IngestWarning, Limits, read_paths
 from analysis.models import Article, ArticleScore, IngestError
 from analysis.parallel import chunks  # Dask itself is imported only when a scheduler is used
+from analysis.safe_text import neutralise, terminal_safe
 from analysis.store import Store
 
 BATCH_SIZE = 500  # articles per transaction: large enough to amortise commits, small enough to lose little on a kill
@@ -215,10 +216,10 @@ def format_records(records: list[dict], fmt: str) -> str:
     if fmt == "csv":
         buf = io.StringIO()
         fields = list(records[0]) if records else list(RECORD_FIELDS + SCORE_FIELDS)
-        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([neutralise(f) for f in fields])
         for r in records:
-            writer.writerow({k: _flat_value(v) for k, v in r.items()})
+            writer.writerow([neutralise(_flat_value(r.get(f))) for f in fields])
         return buf.getvalue()
     if fmt == "table":
         cols = list(TABLE_COLUMNS) + ([("text", 80)] if records and "text" in records[0] else [])
@@ -230,7 +231,7 @@ def format_records(records: list[dict], fmt: str) -> str:
             elif isinstance(v, float):
                 s = f"{v:+.2f}" if name == "framing" else f"{v:.2f}"
             else:
-                s = " ".join(str(v).split())
+                s = terminal_safe(" ".join(str(v).split()))
             return s if len(s) <= width else s[: width - 1] + "…"
 
         rows = [[cell(r, n, w) for n, w in cols] for r in records]

@@ -315,3 +315,71 @@ def test_quick_check_runs_once_per_store_before_its_first_write(tmp_db, monkeypa
         store.add_articles([Article("a", "W", "T", BODY)])
         store.add_articles([Article("b", "W", "T", BODY + " Again.")])
         assert calls == [1]
+
+
+# ---------------------------------------------------------------- 4. CLI output injection
+
+
+class _Stand:
+    """A deterministic stand-in analyser (scoring is not what these tests are about)."""
+
+    version = "test-stand-in-1"
+
+    def score_many(self, articles):
+        from analysis.models import ArticleScore
+
+        return [ArticleScore(a.content_hash, self.version, -0.25, "neutral", 0.5, n_sentences=1) for a in articles]
+
+
+HOSTILE_ROWS = [
+    {"id": "=1+2", "outlet": "=HYPERLINK(\"https://attacker.example\",\"open\")", "title": "+SUM(A1)",
+     "url": "@cmd", "date": "2021-03-02", "text": BODY},
+    {"id": "minus", "outlet": "-2+3", "title": "\tTabbed", "url": "\rreturn", "text": BODY + " Two."},
+    {"id": "esc", "outlet": "Wire\x1b]0;pwned\x07", "title": "Red \x1b[31malert\x1b[0m \u202egnp.exe \x9b2J",
+     "text": BODY + " Three."},
+]
+
+
+def _score(tmp_path, tmp_db, fmt, capsys) -> str:
+    from analysis.pipeline import run_score
+
+    src = tmp_path / "hostile.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in HOSTILE_ROWS), encoding="utf-8")
+    assert run_score([src], db=tmp_db, fmt=fmt, analyser=_Stand()) == 0
+    return capsys.readouterr().out
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
+
+
+def test_score_csv_neutralises_formula_cells(tmp_path, tmp_db, capsys):
+    out = _score(tmp_path, tmp_db, "csv", capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    cells = [c for r in rows for c in r.values()]
+    formulas = [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r")) and not _number(c)]
+    assert not formulas, formulas
+    by_id = {r["id"]: r for r in rows}
+    assert set(by_id) == {"'=1+2", "minus", "esc"}
+    assert by_id["'=1+2"]["outlet"].startswith("'=HYPERLINK(") and by_id["'=1+2"]["title"] == "'+SUM(A1)"
+    assert by_id["'=1+2"]["url"] == "'@cmd" and by_id["minus"]["outlet"] == "'-2+3"
+    assert float(by_id["minus"]["framing"]) == -0.25  # numbers stay numbers
+
+
+def test_score_table_shows_no_terminal_control_characters(tmp_path, tmp_db, capsys):
+    out = _score(tmp_path, tmp_db, "table", capsys)
+    bad = [c for c in out if (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 or c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"]
+    assert not bad, [hex(ord(c)) for c in bad]
+    assert "Red \ufffd[31malert\ufffd[0m \ufffdgnp.exe \ufffd2J"[:40] in out
+
+
+def test_dashboard_csv_export_uses_the_same_neutraliser():
+    from analysis import safe_text
+    from dashboard import export
+
+    assert export.neutralise is safe_text.neutralise
+    assert "def neutralise" not in (REPO / "dashboard" / "export.py").read_text(encoding="utf-8")
