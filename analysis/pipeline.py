@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from analysis.corpus import IngestWarning, Limits, read_paths
+from analysis.errors import FramingError
 from analysis.models import Article, ArticleScore, IngestError
 from analysis.parallel import chunks  # Dask itself is imported only when a scheduler is used
 from analysis.safe_text import neutralise, terminal_safe
@@ -28,6 +29,7 @@ SCORE_FIELDS = (
     "framing", "label", "confidence", "frames", "voices", "sentiment", "subjectivity",
     "components", "evidence", "n_sentences", "content_hash", "analyser_version",
 )
+NOTHING_USABLE = "nothing usable was read from the given paths (not one article could be read from them)"
 TABLE_COLUMNS = (("id", 22), ("outlet", 20), ("date", 10), ("label", 14), ("framing", 7), ("confidence", 10), ("title", 60))
 
 
@@ -50,10 +52,16 @@ class IngestReport:
     warnings: list[IngestError] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     aborted: bool = False  # strict mode stopped at the first error; nothing from this run was kept
+    read: int = 0  # articles the readers produced (before duplicates and conflicts)
 
     @property
     def failed(self) -> bool:
         return bool(self.errors)
+
+    @property
+    def nothing_usable(self) -> bool:
+        """No article at all came out of the given paths (missing, empty, unsupported, all bad)."""
+        return self.read == 0 and not self.aborted
 
     def summary(self, db: Path | str) -> str:
         if self.aborted:
@@ -120,6 +128,7 @@ def ingest_paths(
                 if isinstance(item, IngestError):
                     problem(item)
                     continue
+                report.read += 1
                 src, line = _where(item)
                 first = seen.get(item.id)
                 if first is not None:
@@ -184,10 +193,13 @@ def score_pending(
 
 def run_ingest(paths: Sequence[Path], db: Path, strict: bool = False) -> int:
     """`python -m analysis ingest`: 0 when done (bad inputs reported and skipped), 1 with
-    --strict when any input was bad (nothing from the run stored)."""
+    --strict when any input was bad (nothing from the run stored), 2 (FramingError) when not one
+    article could be read from `paths` or the store is refused."""
     with Store(db) as store:
         store.check()
         report = ingest_paths(store, paths, strict=strict)
+    if report.nothing_usable:
+        raise FramingError(NOTHING_USABLE)
     print(report.summary(db), file=sys.stderr)
     return 1 if strict and report.failed else 0
 
@@ -248,8 +260,6 @@ def write_parquet(records: list[dict], out: Path, partition_by: str = "outlet") 
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    from analysis.errors import FramingError
-
     rows = []
     for r in records:
         row = {k: _flat_value(v) for k, v in r.items()}
@@ -285,13 +295,16 @@ def run_score(
     analyser=None,
 ) -> int:
     """`python -m analysis score`: ingest what is new, score what has no cached score for this
-    analyser version, print one record per article of `paths` sorted by id."""
+    analyser version, print one record per article of `paths` sorted by id. Exit codes as for
+    `run_ingest`."""
     with Store(db) as store:
         store.check()
         report = ingest_paths(store, paths, strict=strict)
         if report.aborted:
             print(report.summary(db), file=sys.stderr)
             return 1
+        if report.nothing_usable:
+            raise FramingError(NOTHING_USABLE)
         if analyser is None:
             from analysis.scoring import Analyser
 

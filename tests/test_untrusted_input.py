@@ -383,3 +383,28 @@ def test_dashboard_csv_export_uses_the_same_neutraliser():
 
     assert export.neutralise is safe_text.neutralise
     assert "def neutralise" not in (REPO / "dashboard" / "export.py").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- 5. exit codes
+
+
+@pytest.mark.parametrize("command", ["ingest", "score"])
+@pytest.mark.parametrize("case", ["missing", "empty-folder", "unsupported", "only-bad-rows"])
+def test_nothing_usable_read_exits_non_zero(tmp_path, tmp_db, command, case):
+    if case == "missing":
+        target = tmp_path / "no-such-folder"
+    elif case == "empty-folder":
+        target = tmp_path / "empty"
+        target.mkdir()
+    elif case == "unsupported":
+        target = tmp_path / "docs"
+        target.mkdir()
+        (target / "notes.docx").write_bytes(b"PK\x03\x04")
+    else:
+        target = tmp_path / "bad.jsonl"
+        target.write_text("{}\nnot json\n", encoding="utf-8")
+    r = cli(command, target, "--db", tmp_db)
+    no_traceback(r)
+    assert r.returncode == 2, r.stderr
+    assert r.stdout == ""
+    assert r.stderr.splitlines()[-1] == "error: nothing usable was read from the given paths (not one article could be read from them)"
