@@ -23,6 +23,7 @@ from analysis.safe_text import neutralise, terminal_safe
 from analysis.store import Store
 
 BATCH_SIZE = 500  # articles per transaction: large enough to amortise commits, small enough to lose little on a kill
+BATCH_BYTES = 64 * 1024 * 1024  # ...or fewer, when their text adds up to this (a file of 20 MB articles)
 SCORE_CHUNK = 200
 RECORD_FIELDS = ("id", "outlet", "title", "date", "date_precision", "url")
 SCORE_FIELDS = (
@@ -94,6 +95,7 @@ def ingest_paths(
     seen: dict[str, tuple[str, str, int | None]] = {}  # id -> (content hash, file, line) of its first appearance
     refused: set[str] = set()
     batch: list[Article] = []
+    batch_bytes = 0
 
     def problem(err: IngestError) -> None:
         report.errors.append(err)
@@ -102,6 +104,8 @@ def ingest_paths(
             raise _StrictStop
 
     def flush() -> None:
+        nonlocal batch_bytes
+        batch_bytes = 0
         if not batch:
             return
         where = {a.id: _where(a) for a in batch}
@@ -141,7 +145,8 @@ def ingest_paths(
                 seen[item.id] = (item.content_hash, src, line)
                 report.ids.append(item.id)
                 batch.append(item)
-                if len(batch) >= batch_size:
+                batch_bytes += len(item.text)
+                if len(batch) >= batch_size or batch_bytes >= BATCH_BYTES:
                     flush()
             flush()
     except _StrictStop:

@@ -226,6 +226,20 @@ def test_parquet_declaring_more_than_the_limit_is_refused_from_its_footer(tmp_pa
     assert arts == [] and errs[0].reason.startswith("file too large (") and "uncompressed" in errs[0].reason
 
 
+def test_a_batch_of_large_articles_is_written_before_it_holds_more_than_batch_bytes(tmp_path, tmp_db, monkeypatch):
+    from analysis import pipeline
+
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps(row(i, text=BODY * 100)) + "\n" for i in range(10)), encoding="utf-8")
+    monkeypatch.setattr(pipeline, "BATCH_BYTES", 25_000)  # about two of these articles
+    sizes = []
+    with Store(tmp_db) as store:
+        original = store.add_articles
+        store.add_articles = lambda batch: sizes.append(len(batch)) or original(batch)
+        report = pipeline.ingest_paths(store, [path])
+    assert report.added == 10 and max(sizes) <= 3 and sum(sizes) == 10
+
+
 # ---------------------------------------------------------------- 2. deep JSON nesting
 
 
