@@ -35,18 +35,17 @@ def cli(*args, env=None, timeout=300) -> subprocess.CompletedProcess:
 
 
 def peak_rss_mb(*args, env=None) -> tuple[float, str]:
-    """Peak RSS (MB) of one `python -m analysis ...` child, and its stderr."""
+    """Peak RSS (MB) of one `python -m analysis ...` run, and its stderr. Measured as bench_bombs
+    does, from a small intermediate process: a child forked straight from pytest would report
+    pytest's own peak (Linux carries the pre-exec image into ru_maxrss)."""
     import tempfile
 
+    from bench.bench_bombs import peak_rss_run
+
     with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "analysis", *map(str, args)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=err,
-            env=dict(os.environ, **(env or {})),
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        rss, _ = peak_rss_run([sys.executable, "-m", "analysis", *map(str, args)], env or {}, err)
         err.seek(0)
-        return usage.ru_maxrss / 1024, err.read()
+        return rss, err.read()
 
 
 def row(i, text=BODY, **kw) -> dict:
