@@ -14,8 +14,8 @@ import gzip
 import io
 import json
 import os
+import re
 import zlib
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -25,8 +25,9 @@ from analysis.cleaning import clean
 from analysis.metadata import date_from_text, date_from_url, infer_title, outlet_from_url, parse_date
 from analysis.models import Article, IngestError
 from analysis.errors import FramingError
+from analysis.limits import MB, CappedReader, Limits, OverLimit, bounded_lines, json_depth_over, mb
 
-MB = 1024 * 1024
+__all__ = ["Limits", "MB", "IngestWarning", "NotText", "decode_bytes", "iter_files", "read_paths", "read_file"]
 MANIFEST = "manifest.csv"
 DOCUMENT_SUFFIXES = (".txt", ".html", ".htm")
 DATA_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".parquet")
@@ -38,38 +39,6 @@ UNKNOWN_OUTLET = "Unknown"
 class IngestWarning(IngestError):
     """Something worth telling the user about an article that was still ingested (e.g. a date
     that could not be read and is now unknown). Not a failure: `--strict` ignores it."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Size limits. A document (.txt/.html) over `max_document_bytes` is refused; a data file
-    (JSONL/CSV/Parquet, decompressed size for .gz) over `max_data_bytes`; one line/row over
-    `max_record_bytes`. Override with FRAMING_MAX_DOCUMENT_MB / FRAMING_MAX_DATA_MB /
-    FRAMING_MAX_RECORD_MB."""
-
-    max_document_bytes: int = 20 * MB
-    max_data_bytes: int = 2048 * MB
-    max_record_bytes: int = 20 * MB
-
-    @classmethod
-    def from_env(cls) -> "Limits":
-        def mb(name: str, default: int) -> int:
-            value = os.environ.get(name)
-            try:
-                return int(float(value) * MB) if value else default
-            except ValueError:
-                return default
-
-        d = cls()
-        return cls(
-            mb("FRAMING_MAX_DOCUMENT_MB", d.max_document_bytes),
-            mb("FRAMING_MAX_DATA_MB", d.max_data_bytes),
-            mb("FRAMING_MAX_RECORD_MB", d.max_record_bytes),
-        )
-
-
-def _mb(n: int) -> str:
-    return f"{n / MB:.3g} MB"
 
 
 # ---------------------------------------------------------------- decoding
@@ -118,16 +87,27 @@ def decode_bytes(data: bytes) -> str:
 
 
 def _decode_legacy(data: bytes) -> str:
+    encoding = _legacy_encoding(data)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """Windows-1252, or Windows-1254 for Turkish text, or Latin-1 where 1252 leaves a byte undefined."""
     try:
         text = data.decode("cp1252")
+        encoding = "cp1252"
     except UnicodeDecodeError:
         text = data.decode("latin-1")  # cp1252 leaves five bytes undefined; Latin-1 has them all
+        encoding = "latin-1"
     # ğ ş ı in Windows-1254 are ð þ ý in 1252: such letters inside words mean Turkish text.
     if any(c in _TURKISH_IN_1252 for c in text):
         try:
-            turkish = data.decode("cp1254")
+            data.decode("cp1254")
         except UnicodeDecodeError:
-            return text
+            return encoding
         from charset_normalizer import from_bytes
 
         best = from_bytes(data[:65536], cp_isolation=["cp1252", "cp1254"]).best()
@@ -135,8 +115,17 @@ def _decode_legacy(data: bytes) -> str:
             1 for i, c in enumerate(text) if c in _TURKISH_IN_1252 and 0 < i < len(text) - 1 and text[i - 1].isalpha()
         )
         if (best is not None and best.encoding == "cp1254") or inside_words:
-            return turkish
-    return text
+            return "cp1254"
+    return encoding
+
+
+def _decode_line(raw: bytes, encoding: str) -> str:
+    """One line in the file's encoding; a line that is not valid UTF-8 in a UTF-8 file is read
+    as a legacy encoding on its own."""
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        return _decode_legacy(raw)
 
 
 # ---------------------------------------------------------------- walking paths
@@ -206,21 +195,46 @@ def read_file(path: Path, limits: Limits | None = None, manifest: dict[str, dict
         return
     limit = limits.max_document_bytes if suffix in DOCUMENT_SUFFIXES else limits.max_data_bytes
     if size > limit:
-        yield IngestError(src, f"file too large ({_mb(size)}; the limit is {_mb(limit)})")
+        yield IngestError(src, f"file too large ({mb(size)}; the limit is {mb(limit)})")
         return
+    if suffix in DOCUMENT_SUFFIXES:
+        items = _read_document(path, suffix, manifest)
+    elif suffix in (".jsonl", ".jsonl.gz"):
+        items = _read_jsonl(path, limits)
+    elif suffix in (".csv", ".csv.gz"):
+        items = _read_csv(path, limits)
+    else:
+        items = _read_parquet(path, limits)
     try:
-        if suffix in DOCUMENT_SUFFIXES:
-            yield from _read_document(path, suffix, manifest)
-        elif suffix in (".jsonl", ".jsonl.gz"):
-            yield from _read_jsonl(path, limits)
-        elif suffix in (".csv", ".csv.gz"):
-            yield from _read_csv(path, limits)
-        elif suffix == ".parquet":
-            yield from _read_parquet(path, limits)
+        yield from _few_problems(items, src, limits.max_errors)
+    except OverLimit as exc:
+        yield IngestError(src, str(exc))
     except OSError as exc:
         yield IngestError(src, f"cannot read: {exc.strerror or exc}")
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         yield IngestError(src, f"broken gzip file ({exc})")
+
+
+def _few_problems(items: Iterator[Article | IngestError], src: str, max_errors: int) -> Iterator[Article | IngestError]:
+    """`items`, but reading stops at the first error past `max_errors` (one line says so), and
+    warnings past `max_errors` are counted in one closing line instead of listed."""
+    errors = warnings = 0
+    try:
+        for item in items:
+            if isinstance(item, IngestWarning):
+                warnings += 1
+                if warnings > max_errors:
+                    continue
+            elif isinstance(item, IngestError):
+                errors += 1
+                if errors > max_errors:
+                    yield IngestError(src, f"stopped after {max_errors} errors; the rest of the file was skipped")
+                    return
+            yield item
+    finally:
+        items.close()  # closes the file now, also when stopped early
+    if warnings > max_errors:
+        yield IngestWarning(src, f"{warnings - max_errors} more warning(s) like those above, not listed")
 
 
 # ---------------------------------------------------------------- manifest
@@ -427,33 +441,52 @@ def _record(fields: dict, src: str, default_id: str, line: int) -> Iterator[Arti
         yield article
 
 
+def _open_data(path: Path, limits: Limits) -> io.BufferedReader:
+    """The file's (decompressed) bytes as a stream that stops at the data limit, or for a
+    compressed file at `max_ratio` times its size (OverLimit), before the bytes are handed on."""
+    if _suffix(path).endswith(".gz"):
+        size = path.stat().st_size
+        budget = limits.decompressed_budget(size)
+        what = "decompressed data" if budget == limits.max_data_bytes else (
+            f"decompressed data ({limits.max_ratio}x the file's {mb(size)}, the most a compressed file may expand)"
+        )
+        raw = gzip.open(path, "rb")
+    else:
+        budget, what, raw = limits.max_data_bytes, "data", path.open("rb")
+    return io.BufferedReader(CappedReader(raw, budget, what), buffer_size=256 * 1024)
+
+
+def _too_many(src: str, limit: int, what: str, line: int | None = None) -> IngestError:
+    return IngestError(src, f"stopped: more than {limit:,} {what} (the limit); the rest of the file was skipped", line)
+
+
 def _read_jsonl(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
     src = str(path)
     stem = _stem(path)
-    opener = gzip.open if _suffix(path).endswith(".gz") else open
-    total = 0
-    with opener(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            total += len(raw)
-            if total > limits.max_data_bytes:
-                yield IngestError(src, f"stopped: more than {_mb(limits.max_data_bytes)} of data", lineno)
+    with _open_data(path, limits) as fh:
+        for lineno, (raw, size, _) in enumerate(bounded_lines(fh, limits.max_record_bytes), start=1):
+            if lineno > limits.max_rows:
+                yield _too_many(src, limits.max_rows, "lines", lineno)
                 return
-            if len(raw) > limits.max_record_bytes:
-                yield IngestError(src, f"line too long ({_mb(len(raw))}; the limit is {_mb(limits.max_record_bytes)})", lineno)
+            if raw is None:
+                yield IngestError(src, f"line too long ({mb(size)}; the limit is {mb(limits.max_record_bytes)})", lineno)
                 continue
             if not raw.strip():
                 continue
             if lineno == 1 and b"\x00" in raw:
                 yield IngestError(src, "binary file (contains NUL bytes), not JSON lines")
                 return
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                line = _decode_legacy(raw)
+            line = _decode_line(raw, "utf-8")
+            if json_depth_over(line, limits.max_depth):
+                yield IngestError(src, f"nested deeper than {limits.max_depth} levels", lineno)
+                continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield IngestError(src, f"malformed JSON ({exc.msg} at column {exc.colno})", lineno)
+                continue
+            except RecursionError:  # not reached after the depth check; kept as a second guard
+                yield IngestError(src, f"nested deeper than {limits.max_depth} levels", lineno)
                 continue
             if not isinstance(obj, dict):
                 yield IngestError(src, f"not a JSON object (got {type(obj).__name__})", lineno)
@@ -461,47 +494,147 @@ def _read_jsonl(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
             yield from _record(obj, src, f"{stem}-{lineno}", lineno)
 
 
+class _FileTooBroken(Exception):
+    """A row so large that even its outline (quotes, commas, line ends) is over the limit."""
+
+
+# What decides how csv.reader splits cells and rows: quotes, commas and line ends. Any run of
+# other characters can stand in as one "x" without changing where cells and rows end.
+_CSV_OUTLINE = re.compile(rb'[^",\r\n]+')
+
+
+def _outline(raw: bytes) -> bytes:
+    return _CSV_OUTLINE.sub(b"x", raw)
+
+
+class _CsvLines:
+    """Decoded lines for csv.reader, so that no row over the record limit is held: it counts
+    physical lines and the bytes of the row being read (a quoted cell may span lines). Past the
+    limit it switches to handing on each line's outline only (`over` is then True), so the
+    reader still finds where the row ends, and the caller reports and drops that row."""
+
+    def __init__(self, lines: Iterator[tuple[str | None, int, str | None]], limit: int) -> None:
+        self._lines = lines
+        self.limit = limit
+        self.lineno = 0
+        self.row_bytes = 0
+        self.over = False
+
+    def __iter__(self) -> "_CsvLines":
+        return self
+
+    def __next__(self) -> str:
+        text, size, outline = next(self._lines)
+        self.lineno += 1
+        self.row_bytes += size
+        if text is None or self.row_bytes > self.limit:
+            self.over = True
+        if not self.over:
+            return text
+        if text is not None:
+            outline = _outline(text.encode("utf-8", "surrogatepass")).decode("ascii")
+        if outline is None:
+            raise _FileTooBroken(self.row_bytes)
+        return outline
+
+    def next_row(self) -> None:
+        self.row_bytes = 0
+        self.over = False
+
+
+def _csv_lines(fh: io.BufferedReader, src: str, limit: int) -> Iterator[tuple[str | None, int, str | None]] | IngestError:
+    """(text, bytes, outline of an over-long line) per line, in the encoding the start of the
+    file shows; or why it is not text."""
+    sample = fh.peek(65536)[:65536]
+    if not sample.strip() and len(sample) < 65536:
+        return IngestError(src, "empty file (only whitespace)")
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = io.TextIOWrapper(fh, encoding="utf-16", newline="")
+
+        def utf16() -> Iterator[tuple[str | None, int, str | None]]:
+            while line := text.readline(limit // 2 + 1):
+                if len(line) <= limit // 2:
+                    yield line, 2 * len(line), None
+                    continue
+                size = 2 * len(line)
+                while not line.endswith(("\n", "\r")) and (line := text.readline(MB)):
+                    size += 2 * len(line)
+                yield None, size, None  # no outline: the rest of a UTF-16 file is skipped
+
+        return utf16()
+    if b"\x00" in sample:
+        return IngestError(src, "binary file (contains NUL bytes), not text")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        encoding = _legacy_encoding(sample)
+    if _control_share(sample.decode(encoding, errors="replace")) > 0.01:
+        return IngestError(src, "binary file (control characters), not text")
+    return (
+        (None if raw is None else _decode_line(raw, encoding), size, None if outline is None else outline.decode("ascii"))
+        for raw, size, outline in bounded_lines(fh, limit, reduce=_outline)
+    )
+
+
 def _read_csv(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
     src = str(path)
     stem = _stem(path)
-    data = gzip.decompress(path.read_bytes()) if _suffix(path).endswith(".gz") else path.read_bytes()
-    if len(data) > limits.max_data_bytes:
-        yield IngestError(src, f"file too large ({_mb(len(data))} uncompressed; the limit is {_mb(limits.max_data_bytes)})")
-        return
-    text = _text_or_error(data, src)
-    if isinstance(text, IngestError):
-        yield text
-        return
     csv.field_size_limit(max(limits.max_record_bytes, 131072))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        yield IngestError(src, f"no CSV header ({exc})" if str(exc) else "no CSV header")
-        return
-    columns = [h.strip().lower().lstrip("\ufeff") for h in header]
-    if not any(c in columns for c in TEXT_COLUMNS):
-        shown = ", ".join(c for c in columns if c) or "none"
-        yield IngestError(src, f"no 'text' column (columns: {shown})")
-        return
-    end = reader.line_num
-    while True:
-        start = end + 1
+    with _open_data(path, limits) as fh:
+        lines = _csv_lines(fh, src, limits.max_record_bytes)
+        if isinstance(lines, IngestError):
+            yield lines
+            return
+        feed = _CsvLines(lines, limits.max_record_bytes)
+        reader = csv.reader(feed)
         try:
-            row = next(reader)
+            header = next(reader)
         except StopIteration:
+            yield IngestError(src, "no CSV header")
             return
         except csv.Error as exc:
-            yield IngestError(src, f"broken CSV ({exc}); rest of the file skipped", start)
+            yield IngestError(src, f"no CSV header ({exc})")
             return
-        end = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) > len(columns):
-            yield IngestError(src, f"{len(row)} cells but only {len(columns)} columns", start)
-            continue
-        fields = {c: v for c, v in zip(columns, row) if c}
-        yield from _record(fields, src, f"{stem}-{start}", start)
+        except _FileTooBroken as exc:
+            yield IngestError(src, f"header line too long ({mb(exc.size)}; the limit is {mb(limits.max_record_bytes)})", 1)
+            return
+        if feed.over:
+            yield IngestError(src, f"header line too long ({mb(feed.row_bytes)}; the limit is {mb(limits.max_record_bytes)})", 1)
+            return
+        columns = [h.strip().lower().lstrip("\ufeff") for h in header]
+        if not any(c in columns for c in TEXT_COLUMNS):
+            shown = ", ".join(c for c in columns if c) or "none"
+            yield IngestError(src, f"no 'text' column (columns: {shown})")
+            return
+        rows = 0
+        while True:
+            start = feed.lineno + 1
+            feed.next_row()
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield IngestError(src, f"broken CSV ({exc}); rest of the file skipped", start)
+                return
+            except _FileTooBroken as exc:
+                yield IngestError(src, f"row too large ({mb(exc.size)}; the limit is {mb(limits.max_record_bytes)}); the rest of the file was skipped", start)
+                return
+            if feed.over:
+                yield IngestError(src, f"row too large ({mb(feed.row_bytes)}; the limit is {mb(limits.max_record_bytes)})", start)
+                continue
+            rows += 1
+            if rows > limits.max_rows:
+                yield _too_many(src, limits.max_rows, "rows", start)
+                return
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(columns):
+                yield IngestError(src, f"{len(row)} cells but only {len(columns)} columns", start)
+                continue
+            fields = {c: v for c, v in zip(columns, row) if c}
+            yield from _record(fields, src, f"{stem}-{start}", start)
 
 
 def _hive_keys(path: Path) -> dict[str, str]:
@@ -513,38 +646,111 @@ def _hive_keys(path: Path) -> dict[str, str]:
     return keys
 
 
+PARQUET_FIELDS = ("id", "outlet", "date", "title", "url", "byline", "author") + TEXT_COLUMNS
+PARQUET_CHUNK_BYTES = 16 * MB  # rows are turned into Python values this many bytes at a time
+
+
 def _read_parquet(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
+    """Rows of a Parquet file, bounded before and while reading: the footer's row count and
+    declared uncompressed sizes are checked first; text columns are read as dictionary arrays
+    (a value repeated in every row stays one value), so each row's size is known before it is
+    expanded into Python strings, a chunk of rows at a time."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     src = str(path)
     stem = _stem(path)
     try:
-        pf = pq.ParquetFile(path)
+        meta = pq.read_metadata(path)
+        schema = meta.schema.to_arrow_schema()
     except Exception as exc:  # pyarrow raises ArrowInvalid/OSError on non-Parquet input
         yield IngestError(src, f"not a readable Parquet file ({str(exc).splitlines()[0][:160]})")
         return
     keys = _hive_keys(path)
-    columns = [c.lower() for c in pf.schema_arrow.names]
+    columns = [c.lower() for c in schema.names]
     if not any(c in columns for c in TEXT_COLUMNS):
         yield IngestError(src, f"no 'text' column (columns: {', '.join(columns) or 'none'})")
         return
-    row_no = 0
+    wanted = [f for f in schema if f.name.lower() in PARQUET_FIELDS]
+    nested = [f for f in wanted if pa.types.is_nested(f.type)]
+    for f in nested:
+        if f.name.lower() in TEXT_COLUMNS:
+            yield IngestError(src, f"the {f.name!r} column holds {f.type}, not text")
+            return
+    wanted = [f for f in wanted if f not in nested]
+    if meta.num_rows > limits.max_rows:
+        yield IngestError(src, f"too many rows ({meta.num_rows:,}; the limit is {limits.max_rows:,})")
+        return
+    budget = limits.decompressed_budget(path.stat().st_size)
+    names = {f.name for f in wanted}
+    declared = sum(
+        rg.column(i).total_uncompressed_size
+        for rg in (meta.row_group(r) for r in range(meta.num_row_groups))
+        for i in range(rg.num_columns)
+        if rg.column(i).path_in_schema.split(".")[0] in names
+    )
+    if declared > budget:
+        yield IngestError(src, f"file too large ({mb(declared)} uncompressed; the limit for this file is {mb(budget)})")
+        return
+    text_like = [f.name for f in wanted if _is_text_type(pa, f.type)]
     try:
-        for batch in pf.iter_batches(batch_size=1024):
-            names = [n.lower() for n in batch.schema.names]
-            for values in zip(*(col.to_pylist() for col in batch.columns)):
-                row_no += 1
-                fields = dict(keys)
-                fields.update({n: v for n, v in zip(names, values) if v is not None})
-                text = fields.get("text")
-                if isinstance(text, str) and len(text.encode("utf-8", "ignore")) > limits.max_record_bytes:
-                    yield IngestError(src, f"row too large (the limit is {_mb(limits.max_record_bytes)})", row_no)
+        pf = pq.ParquetFile(path, metadata=meta, read_dictionary=text_like)
+        batches = pf.iter_batches(batch_size=1024, columns=[f.name for f in wanted], use_threads=False)
+    except Exception as exc:
+        yield IngestError(src, f"not a readable Parquet file ({str(exc).splitlines()[0][:160]})")
+        return
+    row_no = 0
+    total = 0
+    try:
+        for batch in batches:
+            lowered = [n.lower() for n in batch.schema.names]
+            sizes = [0] * batch.num_rows
+            for col in batch.columns:
+                if isinstance(col, pa.DictionaryArray):
+                    lengths = pc.binary_length(col.dictionary).take(col.indices)
+                elif _is_text_type(pa, col.type):
+                    lengths = pc.binary_length(col)
+                else:
                     continue
-                if "date" in fields and not isinstance(fields["date"], str):
-                    fields["date"] = _arrow_date(fields["date"])
-                yield from _record(fields, src, f"{stem}-{row_no}", row_no)
+                sizes = [a + (b or 0) for a, b in zip(sizes, lengths.to_pylist())]
+            start = 0
+            while start < batch.num_rows:
+                end, chunk = start, 0
+                while end < batch.num_rows and sizes[end] <= limits.max_record_bytes and chunk + sizes[end] <= PARQUET_CHUNK_BYTES:
+                    chunk += sizes[end]
+                    end += 1
+                if end == start and sizes[start] <= limits.max_record_bytes:
+                    end, chunk = start + 1, sizes[start]  # one row larger than a chunk: alone
+                if total + chunk > budget:
+                    yield IngestError(src, f"stopped: more than {mb(budget)} of text; the rest of the file was skipped", row_no + 1)
+                    return
+                total += chunk
+                if end == start:  # this row alone is over the record limit
+                    row_no += 1
+                    yield IngestError(src, f"row too large ({mb(sizes[start])}; the limit is {mb(limits.max_record_bytes)})", row_no)
+                    start += 1
+                    continue
+                part = batch.slice(start, end - start)
+                values = [
+                    (c.dictionary_decode() if isinstance(c, pa.DictionaryArray) else c).to_pylist() for c in part.columns
+                ]
+                for row in zip(*values):
+                    row_no += 1
+                    fields = dict(keys)
+                    fields.update({n: v for n, v in zip(lowered, row) if v is not None})
+                    if "date" in fields and not isinstance(fields["date"], str):
+                        fields["date"] = _arrow_date(fields["date"])
+                    yield from _record(fields, src, f"{stem}-{row_no}", row_no)
+                start = end
     except Exception as exc:  # a corrupt row group mid-file
         yield IngestError(src, f"unreadable Parquet data ({str(exc).splitlines()[0][:160]})", row_no + 1)
+
+
+def _is_text_type(pa, t) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
 
 
 def _arrow_date(value) -> str:

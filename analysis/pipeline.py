@@ -16,17 +16,21 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from analysis.corpus import IngestWarning, Limits, read_paths
+from analysis.errors import FramingError
 from analysis.models import Article, ArticleScore, IngestError
 from analysis.parallel import chunks  # Dask itself is imported only when a scheduler is used
+from analysis.safe_text import neutralise, terminal_safe
 from analysis.store import Store
 
 BATCH_SIZE = 500  # articles per transaction: large enough to amortise commits, small enough to lose little on a kill
+BATCH_BYTES = 64 * 1024 * 1024  # ...or fewer, when their text adds up to this (a file of 20 MB articles)
 SCORE_CHUNK = 200
 RECORD_FIELDS = ("id", "outlet", "title", "date", "date_precision", "url")
 SCORE_FIELDS = (
     "framing", "label", "confidence", "frames", "voices", "sentiment", "subjectivity",
     "components", "evidence", "n_sentences", "content_hash", "analyser_version",
 )
+NOTHING_USABLE = "nothing usable was read from the given paths (not one article could be read from them)"
 TABLE_COLUMNS = (("id", 22), ("outlet", 20), ("date", 10), ("label", 14), ("framing", 7), ("confidence", 10), ("title", 60))
 
 
@@ -49,10 +53,16 @@ class IngestReport:
     warnings: list[IngestError] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     aborted: bool = False  # strict mode stopped at the first error; nothing from this run was kept
+    read: int = 0  # articles the readers produced (before duplicates and conflicts)
 
     @property
     def failed(self) -> bool:
         return bool(self.errors)
+
+    @property
+    def nothing_usable(self) -> bool:
+        """No article at all came out of the given paths (missing, empty, unsupported, all bad)."""
+        return self.read == 0 and not self.aborted
 
     def summary(self, db: Path | str) -> str:
         if self.aborted:
@@ -85,6 +95,7 @@ def ingest_paths(
     seen: dict[str, tuple[str, str, int | None]] = {}  # id -> (content hash, file, line) of its first appearance
     refused: set[str] = set()
     batch: list[Article] = []
+    batch_bytes = 0
 
     def problem(err: IngestError) -> None:
         report.errors.append(err)
@@ -93,6 +104,8 @@ def ingest_paths(
             raise _StrictStop
 
     def flush() -> None:
+        nonlocal batch_bytes
+        batch_bytes = 0
         if not batch:
             return
         where = {a.id: _where(a) for a in batch}
@@ -119,6 +132,7 @@ def ingest_paths(
                 if isinstance(item, IngestError):
                     problem(item)
                     continue
+                report.read += 1
                 src, line = _where(item)
                 first = seen.get(item.id)
                 if first is not None:
@@ -131,7 +145,8 @@ def ingest_paths(
                 seen[item.id] = (item.content_hash, src, line)
                 report.ids.append(item.id)
                 batch.append(item)
-                if len(batch) >= batch_size:
+                batch_bytes += len(item.text)
+                if len(batch) >= batch_size or batch_bytes >= BATCH_BYTES:
                     flush()
             flush()
     except _StrictStop:
@@ -183,9 +198,13 @@ def score_pending(
 
 def run_ingest(paths: Sequence[Path], db: Path, strict: bool = False) -> int:
     """`python -m analysis ingest`: 0 when done (bad inputs reported and skipped), 1 with
-    --strict when any input was bad (nothing from the run stored)."""
+    --strict when any input was bad (nothing from the run stored), 2 (FramingError) when not one
+    article could be read from `paths` or the store is refused."""
     with Store(db) as store:
+        store.check()
         report = ingest_paths(store, paths, strict=strict)
+    if report.nothing_usable:
+        raise FramingError(NOTHING_USABLE)
     print(report.summary(db), file=sys.stderr)
     return 1 if strict and report.failed else 0
 
@@ -214,10 +233,10 @@ def format_records(records: list[dict], fmt: str) -> str:
     if fmt == "csv":
         buf = io.StringIO()
         fields = list(records[0]) if records else list(RECORD_FIELDS + SCORE_FIELDS)
-        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([neutralise(f) for f in fields])
         for r in records:
-            writer.writerow({k: _flat_value(v) for k, v in r.items()})
+            writer.writerow([neutralise(_flat_value(r.get(f))) for f in fields])
         return buf.getvalue()
     if fmt == "table":
         cols = list(TABLE_COLUMNS) + ([("text", 80)] if records and "text" in records[0] else [])
@@ -229,7 +248,7 @@ def format_records(records: list[dict], fmt: str) -> str:
             elif isinstance(v, float):
                 s = f"{v:+.2f}" if name == "framing" else f"{v:.2f}"
             else:
-                s = " ".join(str(v).split())
+                s = terminal_safe(" ".join(str(v).split()))
             return s if len(s) <= width else s[: width - 1] + "…"
 
         rows = [[cell(r, n, w) for n, w in cols] for r in records]
@@ -245,8 +264,6 @@ def write_parquet(records: list[dict], out: Path, partition_by: str = "outlet") 
     """The records as a Parquet dataset partitioned Hive-style by outlet (or "year")."""
     import pyarrow as pa
     import pyarrow.dataset as ds
-
-    from analysis.errors import FramingError
 
     rows = []
     for r in records:
@@ -283,12 +300,16 @@ def run_score(
     analyser=None,
 ) -> int:
     """`python -m analysis score`: ingest what is new, score what has no cached score for this
-    analyser version, print one record per article of `paths` sorted by id."""
+    analyser version, print one record per article of `paths` sorted by id. Exit codes as for
+    `run_ingest`."""
     with Store(db) as store:
+        store.check()
         report = ingest_paths(store, paths, strict=strict)
         if report.aborted:
             print(report.summary(db), file=sys.stderr)
             return 1
+        if report.nothing_usable:
+            raise FramingError(NOTHING_USABLE)
         if analyser is None:
             from analysis.scoring import Analyser
 

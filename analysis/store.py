@@ -157,8 +157,14 @@ def _connect(path: Path, create: bool = False) -> sqlite3.Connection:
 
 def _create(path: Path) -> None:
     """Build a new, empty store beside `path` and link it into place (atomic; never overwrites)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    for folder in reversed(path.parents):
+        if folder.exists() and not folder.is_dir():
+            raise FramingError(f"cannot create the store {path}: {folder} is a file, not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    except OSError as exc:
+        raise FramingError(f"cannot create the store {path} ({exc.strerror or exc})") from exc
     os.close(fd)
     try:
         conn = _connect(Path(tmp), create=True)
@@ -209,6 +215,7 @@ class Store:
         self._depth = 0
         self._conn: sqlite3.Connection | None = None
         self._pid = os.getpid()
+        self._checked = False
         self._open()
 
     # -------------------------------------------------------- connection
@@ -224,6 +231,13 @@ class Store:
             if conn is not None:
                 conn.close()
             raise FramingError(f"{self.path} is not a usable framing store ({exc}); refusing to touch it") from exc
+        needs_upgrade = "meta" not in names or version < SCHEMA_VERSION
+        if app_id == APPLICATION_ID and version <= SCHEMA_VERSION and needs_upgrade:
+            try:
+                self._check(conn)  # an upgrade writes: never into a damaged file
+            except FramingError:
+                conn.close()
+                raise
         if app_id == APPLICATION_ID and {"articles", "scores"} <= names and "meta" not in names:
             # Stores made before the write counter existed get it on first open.
             conn.execute("BEGIN IMMEDIATE")
@@ -250,6 +264,24 @@ class Store:
         conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a killed process
         self._conn = conn
         self._pid = os.getpid()
+
+    def check(self) -> None:
+        """Refuse a damaged store before writing into it: SQLite's `PRAGMA quick_check` (every
+        page and record read once: about 0.3 s for a 37,544-article, 256 MB store). Run once per
+        Store, before its first write (`transaction` calls it); callers may call it on opening."""
+        if not self._checked:
+            with self._lock:
+                self._check(self.conn)
+
+    def _check(self, conn: sqlite3.Connection) -> None:
+        try:
+            rows = conn.execute("PRAGMA quick_check(1)").fetchall()
+            problem = None if rows == [("ok",)] else " ".join(str(rows[0][0] if rows else "no answer").split())[:160]
+        except sqlite3.DatabaseError as exc:
+            problem = str(exc)
+        if problem is not None:
+            raise FramingError(f"{self.path}: the store is damaged ({problem}); nothing was written")
+        self._checked = True
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -282,6 +314,7 @@ class Store:
         with self._lock:
             conn = self.conn
             if self._depth == 0:
+                self.check()
                 self._execute(conn, "BEGIN IMMEDIATE")
                 commit, rollback = ["COMMIT"], ["ROLLBACK"]
             else:
@@ -316,7 +349,15 @@ class Store:
 
     def _query(self, sql: str, params=()) -> list[tuple]:
         with self._lock:
-            return self._execute(self.conn, sql, params).fetchall()
+            return self._fetchall(self.conn, sql, params)
+
+    def _fetchall(self, conn: sqlite3.Connection, sql: str, params=()) -> list[tuple]:
+        """All rows; a damaged page met while fetching them is a FramingError too."""
+        cursor = self._execute(conn, sql, params)
+        try:
+            return cursor.fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise FramingError(f"store {self.path} is damaged ({exc})") from exc
 
     def query(self, sql: str, params=()) -> list[tuple]:
         """Rows of one read (for the modules that own the jobs and users tables)."""
@@ -401,9 +442,9 @@ class Store:
         cols = ", ".join(_COMPARED)
         for i in range(0, len(unique), _CHUNK):
             chunk = unique[i : i + _CHUNK]
-            rows = self._execute(
+            rows = self._fetchall(
                 self.conn, f"SELECT id, {cols} FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
-            ).fetchall()
+            )
             found.update({r[0]: tuple(r[1:]) for r in rows})
         return found
 
@@ -530,7 +571,7 @@ class Store:
             if own:
                 self._execute(conn, "BEGIN")  # one snapshot for the generation and the rows
             try:
-                generation = int(self._execute(conn, "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+                generation = int(self._fetchall(conn, "SELECT value FROM meta WHERE key = 'generation'")[0][0])
                 path = self._frame_cache(version, generation)
                 if cache:
                     frame = _read_frame(path)
@@ -550,14 +591,14 @@ class Store:
 
         # Scores drive the join (scan scores, look articles up by hash) and sorting happens in
         # pandas: an ORDER BY here would make SQLite sort every article's full text.
-        rows = self._execute(
+        rows = self._fetchall(
             self.conn,
             "SELECT a.id, a.outlet, a.title, a.url, a.date, a.date_precision, a.text,"
             " s.framing, s.label, s.confidence, s.n_sentences, s.flat"
             " FROM scores s JOIN articles a ON a.content_hash = s.content_hash"
             " WHERE s.analyser_version = ?",
             (version,),
-        ).fetchall()
+        )
         text_cols = ["id", "outlet", "title", "url", "date", "date_precision", "text"]
         if not rows:
             frame = pd.DataFrame({c: pd.Series(dtype="object") for c in text_cols})

@@ -24,6 +24,7 @@ def main() -> int:
         ["bench_parallel.py", *limit],
         ["bench_dashboard.py", *limit],
         ["bench_export.py"],
+        ["bench_bombs.py"],
         ["loadtest.py"] if not args.limit else None,
     ]
     failed = 0

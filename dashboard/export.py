@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analysis.errors import FramingError
+from analysis.safe_text import neutralise  # the one CSV-injection defence, shared with the CLI
 from dashboard.charts import CHARTS
 from dashboard.charts.common import note_of
 from dashboard.charts.context import ChartContext
@@ -37,7 +38,6 @@ IMAGE_WIDTH = 1000  # px; the figure's own height is kept
 PNG_SCALE = 2  # crisp on high-density screens and in print
 RENDER_TIMEOUT = 60.0  # seconds for one image; a stuck browser is restarted
 START_TIMEOUT = 60.0
-CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV-injection leading characters
 METHOD_NOTES = Path(__file__).resolve().parents[1] / "docs" / "method.md"
 ARTICLE_COLUMNS_DROPPED = ("text",)  # the bundle's article table: metadata and scores, not full text
 
@@ -177,14 +177,6 @@ def figure_html(fig: go.Figure, ctx: ChartContext, title: str) -> bytes:
         f'<meta name="exported" content="{_now()}">\n'
     )
     return page.replace("<head>", head, 1).encode("utf-8")
-
-
-def neutralise(value):
-    """OWASP CSV-injection defence for one cell: text starting with = + - @ tab or CR gets a
-    leading single quote; numbers (negative ones included) are left alone."""
-    if isinstance(value, str) and value.startswith(CSV_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
