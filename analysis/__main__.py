@@ -15,17 +15,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="read article files into the store")
-    ingest.add_argument("paths", nargs="+", type=Path, help="files or folders (.txt, .html, .jsonl, .jsonl.gz, .csv)")
+    ingest.add_argument("paths", nargs="+", type=Path,
+                        help="files or folders, walked recursively (.txt, .html, .jsonl[.gz], .csv[.gz], .parquet)")
     ingest.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"store file (default {DEFAULT_DB})")
     ingest.add_argument("--strict", action="store_true", help="exit non-zero on the first bad file or row")
 
     score = sub.add_parser("score", help="ingest what is new, score it, print one record per article")
-    score.add_argument("paths", nargs="+", type=Path)
-    score.add_argument("--db", type=Path, default=DEFAULT_DB)
-    score.add_argument("--strict", action="store_true")
-    score.add_argument("--format", choices=("jsonl", "csv", "table"), default="table")
+    score.add_argument("paths", nargs="+", type=Path,
+                       help="files or folders, walked recursively (.txt, .html, .jsonl[.gz], .csv[.gz], .parquet)")
+    score.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"store file (default {DEFAULT_DB})")
+    score.add_argument("--strict", action="store_true", help="exit non-zero on the first bad file or row, storing nothing")
+    score.add_argument("--format", choices=("jsonl", "csv", "table"), default="table",
+                       help="one JSON record per line, CSV (formula cells neutralised) or a terminal table (default)")
     score.add_argument("--with-text", action="store_true", help="include the cleaned text")
-    score.add_argument("--lexicon", type=Path, default=None, help="story lexicon file (default: the S-400 lexicon)")
+    score.add_argument("--lexicon", type=Path, default=None, help="story file (default: the S-400 story)")
     score.add_argument(
         "--scheduler",
         default=None,
@@ -34,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--out", type=Path, default=None, help="also write the scores as partitioned Parquet to this folder")
 
     train = sub.add_parser("train", help="fit the stance model and the article model from the labelled data")
-    train.add_argument("--lexicon", type=Path, default=None)
+    train.add_argument("--lexicon", type=Path, default=None,
+                       help="story file naming the training data (default: the S-400 story)")
 
     evaluate = sub.add_parser(
         "evaluate", help="the analyser beside baselines on every evaluation set, with intervals and calibration"

@@ -18,6 +18,7 @@ import shutil
 import socket
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +30,7 @@ STATUSES = ("queued", "running", "done", "failed")
 STALE_AFTER = 120.0  # seconds without a heartbeat before a running job is taken again
 POLL_SECONDS = 1.0
 SCORE_BATCH = 200  # articles scored between two progress reports
+SWEEP_BATCH = 1000  # stored-but-unscored articles scored between two looks at the queue
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,10 @@ def run_job(store: Store, queue: JobQueue, job: Job, analyser) -> Job:
         queue.finish(job.id, "done", messages, stage="done")
     except FramingError as exc:
         queue.finish(job.id, "failed", [FileMessage("", str(exc), False)], stage="failed")
+    except Exception as exc:  # noqa: BLE001 - a bug must end this job, not the worker (nor loop on it)
+        traceback.print_exc(file=sys.stderr)
+        queue.finish(job.id, "failed", [FileMessage("", f"internal error ({type(exc).__name__}); see the worker's log",
+                                                    False)], stage="failed")
     finally:
         folder = job.payload.get("folder")
         if folder:
@@ -209,9 +215,14 @@ def work(store: Store, analyser, worker: str | None = None, once: bool = False,
             continue
         generation = store.generation()
         if generation != seen_generation:  # something was written: anything left unscored?
-            if score_pending(store, analyser):
-                store.scored_frame(analyser.version)
-            seen_generation = store.generation()
+            # A slice at a time, so that an upload never waits behind a whole rescoring.
+            pending = store.unscored_ids(analyser.version)[:SWEEP_BATCH]
+            if pending:
+                score_pending(store, analyser, ids=pending)
+                if len(pending) < SWEEP_BATCH:
+                    store.scored_frame(analyser.version)
+                continue
+            seen_generation = generation
             continue
         if once:
             break

@@ -101,3 +101,42 @@ def test_the_page_says_when_no_worker_takes_a_job(cfg):
     late = json.dumps(layout.job_status([job], time.time() + 60), default=str)
     assert "waiting for the background worker" in soon and "is a worker running" not in soon
     assert "is a worker running" in late and "python -m dashboard worker" in late
+
+
+def test_an_uploaded_bomb_or_deep_nesting_is_one_message_and_the_good_rows_land(cfg):
+    import gzip
+
+    nested = b"[" * 100_000 + b"]" * 100_000 + b"\n"
+    good = json.dumps({"id": "after-1", "title": "After", "text": "Officials in Ankara said the talks went well."}).encode()
+    bomb = gzip.compress(b"{" + b" " * (200 * 2**20) + b"}\n")  # 200 MB of one line in a 200 KB file
+    result = callbacks.handle_upload(cfg, [_data_url(nested + good + b"\n"), _data_url(bomb)],
+                                     ["nested.jsonl", "bomb.jsonl.gz"], WRITER)
+    with Store(cfg.db_path) as store:
+        jobs.work(store, get_analyser(None), once=True)
+        assert [a.id for a in store.articles()] == ["after-1"]
+    job = callbacks.job_statuses(cfg, [result.job_id])[0]
+    by_file = {m.file: m for m in job.messages}
+    assert job.status == "done"
+    assert by_file["nested.jsonl"].ok and "1 article(s) added" in by_file["nested.jsonl"].text
+    assert "nested" in by_file["nested.jsonl"].text  # the bad line is named in the same message
+    assert not by_file["bomb.jsonl.gz"].ok and "\n" not in by_file["bomb.jsonl.gz"].text
+
+
+def test_a_failing_job_ends_failed_and_the_worker_goes_on(cfg, monkeypatch):
+    first = callbacks.handle_upload(cfg, [_data_url(_bulk(1))], ["one.jsonl"], WRITER)
+    second = callbacks.handle_upload(cfg, [_data_url(_bulk(2))], ["two.jsonl"], WRITER)
+    real = jobs._ingest_job
+    calls = []
+
+    def flaky(store, queue, job, analyser):
+        calls.append(job.id)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return real(store, queue, job, analyser)
+
+    monkeypatch.setattr(jobs, "_ingest_job", flaky)
+    with Store(cfg.db_path) as store:
+        assert jobs.work(store, get_analyser(None), once=True) == 2
+    failed, done = callbacks.job_statuses(cfg, [first.job_id, second.job_id])
+    assert failed.status == "failed" and "internal error" in failed.messages[0].text
+    assert done.status == "done"
