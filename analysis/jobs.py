@@ -8,7 +8,8 @@ progress in the row as it goes, and ends it `done` or `failed` with one message 
 whose worker stopped sending heartbeats (killed, machine restarted) is taken again: ingesting and
 scoring are idempotent (content hashes), so a repeated job only finishes what was left. Between
 jobs the worker scores any stored article that has no score for the current analyser, so an
-article stored but not scored is always picked up.
+article stored but not scored is always picked up, and it rebuilds the store's frame cache, the
+snapshot the dashboard's web processes read (they never build it themselves while a worker does).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ STALE_AFTER = 120.0  # seconds without a heartbeat before a running job is taken
 POLL_SECONDS = 1.0
 SCORE_BATCH = 200  # articles scored between two progress reports
 SWEEP_BATCH = 1000  # stored-but-unscored articles scored between two looks at the queue
+FRAME_EVERY = 15.0  # seconds: while jobs keep coming, the dashboard's frame is rebuilt at most this often
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Job:
     total: int
     stage: str
     messages: list[FileMessage] = field(default_factory=list)
+    generation: int | None = None  # the store's write counter when it ended: a snapshot at least this new shows it
 
     @property
     def finished(self) -> bool:
@@ -67,7 +70,7 @@ class Job:
 
 
 _COLUMNS = ("id", "kind", "status", "payload", "submitted_by", "submitted_at", "started_at", "finished_at",
-            "heartbeat", "done", "total", "stage", "messages")
+            "heartbeat", "done", "total", "stage", "messages", "generation")
 
 
 def _now() -> str:
@@ -88,7 +91,8 @@ class JobQueue:
         self.store = store
 
     def submit(self, kind: str, payload: dict, submitted_by: str = "") -> int:
-        with self.store.transaction():
+        # A web request queues; the worker checks the store's integrity before its own writes.
+        with self.store.transaction(check=False):
             return self.store.execute(
                 "INSERT INTO jobs (kind, status, payload, submitted_by, submitted_at) VALUES (?, 'queued', ?, ?, ?)",
                 (kind, json.dumps(payload), submitted_by, _now()),
@@ -122,7 +126,8 @@ class JobQueue:
             raise ValueError(f"a job ends done or failed, not {status!r}")
         with self.store.transaction():
             self.store.execute(
-                "UPDATE jobs SET status = ?, stage = ?, finished_at = ?, heartbeat = ?, messages = ? WHERE id = ?",
+                "UPDATE jobs SET status = ?, stage = ?, finished_at = ?, heartbeat = ?, messages = ?, "
+                "generation = (SELECT value FROM meta WHERE key = 'generation') WHERE id = ?",
                 (status, stage, _now(), time.time(), json.dumps([m.__dict__ for m in messages]), job_id))
 
     def pending(self) -> int:
@@ -167,9 +172,6 @@ def _ingest_job(store: Store, queue: JobQueue, job: Job, analyser) -> list[FileM
     for start in range(0, len(pending), SCORE_BATCH):
         queue.progress(job.id, "scoring", start, len(pending))
         score_pending(store, analyser, ids=pending[start:start + SCORE_BATCH])
-    if new_ids:
-        queue.progress(job.id, "preparing the charts", len(pending), len(pending))
-        store.scored_frame(analyser.version)  # build the frame cache here, not in the next page request
     return messages
 
 
@@ -199,30 +201,34 @@ def run_job(store: Store, queue: JobQueue, job: Job, analyser) -> Job:
 
 def work(store: Store, analyser, worker: str | None = None, once: bool = False,
          poll: float = POLL_SECONDS, should_stop=lambda: False) -> int:
-    """Drain the queue; between jobs score whatever stored article has no score yet. With
-    `once`, stop when nothing is left to do. Returns how many jobs were run."""
+    """Drain the queue; between jobs score whatever stored article has no score yet, and keep the
+    store's frame cache (what the dashboard reads) current: built when the queue is idle, or every
+    FRAME_EVERY seconds while jobs keep coming (building it reads every article: seconds on a
+    large store). With `once`, stop when nothing is left to do. Returns how many jobs were run."""
     from analysis.pipeline import score_pending
 
     worker = worker or f"{socket.gethostname()}:{os.getpid()}"
     queue = JobQueue(store)
     ran = 0
-    seen_generation = None
+    framed = None  # the generation the frame cache was last built for
+    last_frame = time.monotonic()
     while not should_stop():
         job = queue.claim(worker)
         if job is not None:
             run_job(store, queue, job, analyser)
             ran += 1
-            continue
-        generation = store.generation()
-        if generation != seen_generation:  # something was written: anything left unscored?
+            if time.monotonic() - last_frame < FRAME_EVERY:
+                continue
+        else:
             # A slice at a time, so that an upload never waits behind a whole rescoring.
-            pending = store.unscored_ids(analyser.version)[:SWEEP_BATCH]
+            pending = store.unscored_ids(analyser.version)[:SWEEP_BATCH] if store.generation() != framed else []
             if pending:
                 score_pending(store, analyser, ids=pending)
-                if len(pending) < SWEEP_BATCH:
-                    store.scored_frame(analyser.version)
                 continue
-            seen_generation = generation
+        generation = store.generation()
+        if generation != framed:
+            store.scored_frame(analyser.version)
+            framed, last_frame = generation, time.monotonic()
             continue
         if once:
             break

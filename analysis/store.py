@@ -25,7 +25,7 @@ from analysis.errors import FramingError
 from analysis.models import Article, ArticleScore, IngestError
 
 APPLICATION_ID = 0x46524D31  # "FRM1": marks the file as this project's store
-SCHEMA_VERSION = 3  # 2: articles.title_source; 3: jobs, users
+SCHEMA_VERSION = 4  # 2: articles.title_source; 3: jobs, users; 4: jobs.generation
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
@@ -56,6 +56,9 @@ _V3 = (
     created_at TEXT NOT NULL
 )""",
 )
+
+# Schema 4: the store's write counter when a job ended (a snapshot at least this new shows it).
+_V4 = ("ALTER TABLE jobs ADD COLUMN generation INTEGER",)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -89,7 +92,7 @@ CREATE TABLE IF NOT EXISTS meta (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0);
-""" + "".join(s + ";\n" for s in _V3)
+""" + "".join(s + ";\n" for s in _V3 + _V4)
 _BUMP = "UPDATE meta SET value = value + 1 WHERE key = 'generation'"
 
 ARTICLE_COLUMNS = (
@@ -98,7 +101,7 @@ ARTICLE_COLUMNS = (
 # What decides "unchanged" on re-ingest: everything but the text itself, which the hash covers.
 _COMPARED = ("outlet", "title", "url", "date", "date_precision", "byline", "source", "content_hash", "title_source")
 # Schema upgrades, applied in one transaction on first open by this version: from -> statements.
-_MIGRATIONS = {1: ("ALTER TABLE articles ADD COLUMN title_source TEXT NOT NULL DEFAULT 'given'",), 2: _V3}
+_MIGRATIONS = {1: ("ALTER TABLE articles ADD COLUMN title_source TEXT NOT NULL DEFAULT 'given'",), 2: _V3, 3: _V4}
 FLAT_PREFIXES = {"frames": "frame:", "voices": "voice:", "sentiment": "sent:"}
 
 
@@ -309,12 +312,15 @@ class Store:
         return f"Store({str(self.path)!r})"
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All writes inside happen together or not at all (nests via savepoints)."""
+    def transaction(self, check: bool = True) -> Iterator[None]:
+        """All writes inside happen together or not at all (nests via savepoints). `check=False`
+        skips the integrity check before a Store's first write: only for one small row of
+        bookkeeping (a web request queueing a job), never for articles, scores or users."""
         with self._lock:
             conn = self.conn
             if self._depth == 0:
-                self.check()
+                if check:
+                    self.check()
                 self._execute(conn, "BEGIN IMMEDIATE")
                 commit, rollback = ["COMMIT"], ["ROLLBACK"]
             else:
@@ -558,13 +564,14 @@ class Store:
         key = hashlib.sha1(version.encode("utf-8")).hexdigest()[:16]
         return self.path.parent / f".{self.path.name}.frames" / f"{key}-{generation}.arrow"
 
-    def scored_frame(self, version: str, cache: bool = True):
+    def scored_frame(self, version: str, cache: bool = True, build: bool = True):
         """One row per scored article (see the Store contract): article fields, `date_start`,
         framing, label, confidence, n_sentences and flat `frame:`, `voice:`, `sent:` columns.
 
         Building it means reading every article's text out of SQLite; the result is therefore
         kept as an Arrow file beside the store, keyed by analyser version and the store's write
-        generation, and memory-mapped on later calls (by any process) until the next write."""
+        generation, and memory-mapped on later calls (by any process) until the next write. With
+        `build=False`, None when that file is not there yet (the caller keeps what it has)."""
         with self._lock:
             conn = self.conn
             own = self._depth == 0  # inside a caller's write transaction there is one already
@@ -577,6 +584,8 @@ class Store:
                     frame = _read_frame(path)
                     if frame is not None:
                         return frame
+                if not build:
+                    return None
                 frame = self._build_frame(version)
             finally:
                 if own:

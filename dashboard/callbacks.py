@@ -583,10 +583,12 @@ def register(app: Dash, cfg: Config) -> None:
     )
     def _jobs(_tick, watching, shown_version):
         jobs = job_statuses(cfg, watching)
-        running = any(not j.finished for j in jobs)
-        # When the last watched job ends, the views reload once (the worker built the new frame).
-        finished_key = "jobs:" + ",".join(str(j.id) for j in jobs if j.finished)
-        refresh = bool(not running and jobs and finished_key != shown_version)
-        if refresh:
-            load_dataset(cfg.db_path, cfg.lexicon_path, wait=True)  # the views that follow see the new articles
-        return layout.job_status(jobs, time.time()), not running, (finished_key if refresh else no_update)
+        status = layout.job_status(jobs, time.time())
+        if not jobs or any(not j.finished for j in jobs):
+            return status, not jobs, no_update
+        # Every watched job has ended: the views reload once this process's snapshot holds what
+        # they wrote (within load_dataset's RELOAD_INTERVAL); until then the page keeps asking.
+        if dataset(cfg).stamp[0] < max(j.generation or 0 for j in jobs):
+            return status, False, no_update
+        finished_key = "jobs:" + ",".join(str(j.id) for j in jobs)
+        return status, True, (finished_key if finished_key != shown_version else no_update)

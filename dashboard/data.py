@@ -140,11 +140,13 @@ class Dataset:
     texts: tuple = field(default=(), repr=False)  # (titles, texts) as Arrow arrays, for the search copy
     outlet_counts: tuple[tuple[str, int], ...] = ()
     stamp: tuple = ()  # (store generation, analyser version) this snapshot was read at
+    loaded_at: float = field(default_factory=time.monotonic)
     # Results derived from this snapshot (search masks, rendered views). They live and die with
     # the snapshot, so a reload after an upload never keeps old results (or old frames) alive.
     _memo: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _haystack_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _index_started: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -193,6 +195,7 @@ class Dataset:
         if index is not None:
             mask = index.search(needle)
         else:
+            self.warm()
             mask = scan(self.haystack, needle)
         mask.setflags(write=False)
         return mask
@@ -201,8 +204,13 @@ class Dataset:
         return TokenIndex.build(self.haystack)
 
     def warm(self) -> None:
-        """Build the search copy and then the token index in the background, so the first
-        searches do not wait for them."""
+        """Build the search copy and then the token index in the background (once per snapshot),
+        so later searches do not scan. Started by the first search, not by every reload: while
+        uploads change the store, a snapshot may live only seconds, and an index is ~10 s of CPU."""
+        with self._lock:
+            if self._index_started.is_set():
+                return
+            self._index_started.set()
         threading.Thread(target=lambda: self.memo("index", None, self._build_index, limit=1),
                          name="search-index", daemon=True).start()
 
@@ -256,11 +264,14 @@ def open_store(db_path: str | os.PathLike):
 
 
 def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wait: bool = False) -> Dataset:
-    """The memoised dataset for the store as it is now, scored by the current analyser.
+    """The memoised dataset for the store, scored by the current analyser.
 
     While one thread reloads a changed store, other requests get the previous snapshot instead of
-    queueing behind the reload (every snapshot is whole: the store commits in transactions).
-    `wait=True` always returns the current snapshot (used right after an upload).
+    queueing behind the reload (every snapshot is whole: the store commits in transactions). A
+    web process looks at the store at most every RELOAD_INTERVAL seconds, and takes a new
+    snapshot from the frame cache the background worker builds when its job ends; it builds the
+    frame itself (seconds of CPU on a large store) only when no worker has done so for
+    BUILD_AFTER seconds. `wait=True` always returns the current snapshot (tests, benchmarks).
     """
     version = get_reader(lexicon_path)[1]
     key = str(Path(db_path).resolve())
@@ -268,8 +279,11 @@ def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wa
     cached = _latest.get(key)
     if cached is not None and _file_stamps.get(key) == (stamp, version):
         return cached
+    current = cached is not None and cached.version == version
+    if current and not wait and time.monotonic() - _looked_at.get(key, 0.0) < RELOAD_INTERVAL:
+        return cached
     lock = _load_lock(key)
-    if cached is not None and cached.version == version and not wait:
+    if current and not wait:
         if not lock.acquire(blocking=False):
             return cached
     else:
@@ -277,6 +291,7 @@ def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wa
     try:
         cached = _latest.get(key)
         stamp = db_stamp(key)
+        _looked_at[key] = time.monotonic()
         with open_store(key) as store:
             # The file also changes when only the jobs table does (a worker's progress): the
             # store's write counter says whether articles or scores changed.
@@ -284,14 +299,26 @@ def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wa
             if cached is not None and cached.stamp == (generation, version):
                 _file_stamps[key] = (stamp, version)
                 return cached
-            frame = store.scored_frame(version)
+            build = (wait or cached is None or cached.version != version
+                     or time.monotonic() - cached.loaded_at > BUILD_AFTER)
+            frame = store.scored_frame(version, build=build)
+        if frame is None:  # mid-job: keep the last snapshot until the worker's frame is there
+            return cached
         ds = build_dataset(frame, version, stamp=(generation, version))
-        ds.warm()
         _latest[key] = ds
         _file_stamps[key] = (stamp, version)
         return ds
     finally:
         lock.release()
+
+
+# Readers see a change to the store within RELOAD_INTERVAL seconds when a background worker
+# builds the frame (the page that uploaded sees it at once), within BUILD_AFTER seconds when the
+# store was changed by something else (the command line): rebuilding a 37,544-article frame
+# costs ~5 s of CPU in a web process, during which its requests wait.
+RELOAD_INTERVAL = 10.0
+BUILD_AFTER = 60.0
+_looked_at: dict[str, float] = {}
 
 
 # The latest snapshot per store file: a per-process cache, never the source of truth; and the

@@ -49,7 +49,7 @@ def contribution_colour(axis, value: float, alpha: float = 0.55) -> str:
 def page(ds: Dataset, lexicon, version: str, data_version: str, stored: int = 0, user=None,
          can_write: bool = False) -> html.Div:
     """The whole page for a dataset snapshot (figures and table are filled by callbacks)."""
-    story = getattr(lexicon, "story", "") or "Media framing"
+    story = lexicon.title
     return html.Div(
         className="page",
         children=[
@@ -89,6 +89,7 @@ def header(story: str, axis, user=None) -> html.Header:
                 ],
                 className="subtitle",
             ),
+            *([html.P(axis.description, className="axis-description")] if axis.description else []),
         ],
     )
 

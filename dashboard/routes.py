@@ -43,7 +43,7 @@ def register(server: Flask, cfg) -> None:
         except FramingError as exc:  # e.g. no browser for static images: say so, no traceback
             return _plain(f"export '{name}' failed: {exc}", 503)
         body = result.content.encode("utf-8") if isinstance(result.content, str) else result.content
-        resp = Response(body, mimetype=result.mimetype)
+        resp = Response(body, content_type=result.mimetype)  # it names its charset already
         resp.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp

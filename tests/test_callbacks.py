@@ -214,6 +214,7 @@ def test_export_route_every_chart_and_format(env, chart_id, fmt):
     resp = app.server.test_client().get(f"/export/{chart_id}.{fmt}?outlet=Alpha+Daily&outlet=Beta+Wire")
     assert resp.status_code == 200, resp.data[:300]
     assert resp.mimetype == CONTENT_TYPES[fmt]
+    assert resp.headers["Content-Type"].count("charset") == (1 if fmt in ("html", "csv") else 0)
     assert f'filename="{chart_id}.{fmt}"' in resp.headers["Content-Disposition"]
     body = resp.data
     if fmt == "png":

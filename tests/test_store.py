@@ -168,9 +168,10 @@ def test_a_schema_1_store_is_upgraded_and_keeps_its_articles(tmp_db):
         store.add_articles([art(2, title_source="address")])
         assert store.get_article(art(2).id).title_source == "address"
     conn = sqlite3.connect(tmp_db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"jobs", "users"} <= tables  # schema 3: background jobs and the dashboard's users
+    assert "generation" in {r[1] for r in conn.execute("PRAGMA table_info(jobs)")}  # schema 4
     conn.close()
 
 

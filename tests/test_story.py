@@ -91,4 +91,6 @@ def test_the_dashboard_shows_the_story_labels_and_colours(story, tmp_path):
     app = create_app(tmp_path / "empty.db", lexicon_path=story)
     layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
     assert "pro-Norland" in layout and "pro-Sudria" in layout and "#AA3377" in layout
+    assert "Norland's dam on the shared river" in layout  # the story's title and what the axis measures
+    assert "a sovereign right to clean energy" in layout
     assert "pro-Ankara" not in layout and "Washington" not in layout
