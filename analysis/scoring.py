@@ -39,8 +39,7 @@ def version_string(lex: Lexicon, stance_version: str) -> str:
 
 def stance_version(lex: Lexicon) -> str:
     """Training data + model spec + lexicon: what the stance model and the article model depend on."""
-    from analysis.stance import lexicon_tag
-    from analysis.training_data import data_version
+    from analysis.training_data import data_version, lexicon_tag
 
     return f"{data_version(lex.training)}.{lexicon_tag(lex)}"
 

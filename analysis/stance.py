@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from analysis.errors import FramingError
-from analysis.training_data import ARTICLE_SENTENCE_WEIGHT, data_version, load_training_articles, load_training_data
+from analysis.training_data import (ARTICLE_SENTENCE_WEIGHT, data_version, lexicon_tag, load_training_articles,
+                                    load_training_data)
 
 MODEL_DIR = Path("var/models")
 RANDOM_STATE = 0
@@ -32,15 +33,6 @@ def resolve_lexicon(lexicon=None):
     if isinstance(lexicon, Lexicon):
         return lexicon
     return Lexicon.load(Path(lexicon) if lexicon is not None else None)
-
-
-def lexicon_tag(lex) -> str:
-    """Stable short name of a lexicon for cache keys."""
-    raw = f"{getattr(lex, 'story', '?')}-{getattr(lex, 'version', '?')}"
-    digest = str(getattr(lex, "digest", "") or "")[:8]
-    if digest:  # an edited lexicon file without a version bump still gets its own model
-        raw += f".{digest}"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", raw)
 
 
 from sklearn.base import BaseEstimator, TransformerMixin  # noqa: E402

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,16 @@ class TrainingArticle:
     label: str
     register: str
     text: str
+
+
+def lexicon_tag(lex) -> str:
+    """Stable short name of a story file for cache keys (here, not in analysis/stance.py, so that
+    the analyser's version is known without importing scikit-learn)."""
+    raw = f"{getattr(lex, 'story', '?')}-{getattr(lex, 'version', '?')}"
+    digest = str(getattr(lex, "digest", "") or "")[:8]
+    if digest:  # an edited lexicon file without a version bump still gets its own model
+        raw += f".{digest}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", raw)
 
 
 def data_version(files: TrainingFiles) -> str:

@@ -25,7 +25,7 @@ def main() -> int:
         ["bench_dashboard.py", *limit],
         ["bench_export.py"],
         ["bench_bombs.py"],
-        ["loadtest.py"] if not args.limit else None,
+        ["loadtest.py", "--uploaders", "2"] if not args.limit else None,
     ]
     failed = 0
     for run in filter(None, runs):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -18,8 +19,13 @@ ROLES = ("coder", "admin")
 WRITE_ROLES = frozenset(ROLES)  # who may upload
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-# Checked when a name is unknown, so that an unknown name takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Checked when a name is unknown, so that an unknown name takes as long as a wrong password
+    (made on first use: a scrypt hash costs ~0.2 s, not worth paying at every import)."""
+    return generate_password_hash("not a password of anyone")
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ def verify(store, name: str, password: str) -> User | None:
     """The user when the password is theirs, else None (in about the same time either way)."""
     rows = store.query("SELECT name, role, password_hash FROM users WHERE name = ?", (str(name)[:64],))
     if not rows:
-        check_password_hash(_DUMMY_HASH, str(password))
+        check_password_hash(_dummy_hash(), str(password))
         return None
     name, role, hashed = rows[0]
     return User(name, role) if check_password_hash(hashed, str(password)) else None
