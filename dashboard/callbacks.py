@@ -353,7 +353,10 @@ def handle_upload(cfg: Config, contents, filenames, user: User | None, why_not: 
     without one every file is refused with `why_not`."""
     if isinstance(contents, str):
         contents, filenames = [contents], [filenames]
-    pairs = list(zip(contents or [], filenames or []))
+    _texts(contents, "the uploaded files")
+    if not isinstance(filenames, list) or not all(n is None or isinstance(n, str) for n in filenames):
+        raise BadRequest("the uploaded file names must be a list of text")
+    pairs = list(zip(contents, filenames))
     if user is None:
         return UploadResult([FileMessage(safe_filename(n), f"refused: {why_not}", False) for _, n in pairs])
     refused: list[FileMessage] = []
@@ -438,7 +441,8 @@ def register(app: Dash, cfg: Config) -> None:
     )
     def _sync(search, outlets, start, end, labels, q, _clear):
         trig = ctx.triggered_id
-        synced = sync_filters(get_reader(cfg.lexicon_path)[0].labels, trig, search, outlets, start, end, labels, q, clear_clicked=trig == ids.CLEAR_FILTERS)
+        synced = sync_filters(get_reader(cfg.lexicon_path)[0].labels, trig, search, outlets, start, end, labels, q,
+                              clear_clicked=trig == ids.CLEAR_FILTERS)
         return (*synced, outlets_with_unknown(cfg, trig, search))
 
     @app.callback(
@@ -560,13 +564,8 @@ def register(app: Dash, cfg: Config) -> None:
         payload = _mapping(payload, "the upload")
         if not payload.get("contents"):
             return no_update, no_update, no_update
-        contents, names = payload["contents"], payload.get("filenames") or []
-        contents, names = ([contents], [names]) if isinstance(contents, str) else (contents, names)
-        _texts(contents, "the uploaded files")
-        if not isinstance(names, list) or not all(n is None or isinstance(n, str) for n in names):
-            raise BadRequest("the uploaded file names must be a list of text")
         user, why_not = current_writer()
-        result = handle_upload(cfg, contents, names, user, why_not)
+        result = handle_upload(cfg, payload["contents"], payload.get("filenames") or [], user, why_not)
         items = layout.upload_messages(result.refused, result.queued)
         if result.job_id is None:
             return items, no_update, no_update

@@ -302,9 +302,16 @@ def test_exported_csv_shows_content_as_text_and_defuses_formulas(hostile_app):
         assert all(not t.startswith(("=", "+", "@")) for t in titles)
 
 
-def _post_callback(client, output: str, outputs, inputs, changed: str, state=()):
-    payload = {"output": output, "outputs": outputs, "inputs": inputs, "changedPropIds": [changed], "state": list(state)}
-    resp = client.post("/_dash-update-component", json=payload)
+def _dash_post(client, output: str, inputs, changed: str, state=()):
+    """POST a callback as the page does; the outputs are read from `output` ("..a.b...c.d..")."""
+    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in output.strip(".").split("...")]
+    payload = {"output": output, "outputs": outputs if output.startswith("..") else outputs[0],
+               "inputs": inputs, "changedPropIds": [changed], "state": list(state)}
+    return client.post("/_dash-update-component", json=payload)
+
+
+def _post_callback(client, output: str, inputs, changed: str, state=()):
+    resp = _dash_post(client, output, inputs, changed, state)
     assert resp.status_code in (200, 204), resp.get_data(as_text=True)[:500]
     return resp.get_json() if resp.status_code == 200 else {}
 
@@ -334,7 +341,6 @@ def test_article_detail_renders_hostile_text_as_plain_text(hostile_app):
         result = _post_callback(
             client,
             output=f"..{ids.DETAIL}.children...{ids.SELECTED_ARTICLE}.data..",
-            outputs=[{"id": ids.DETAIL, "property": "children"}, {"id": ids.SELECTED_ARTICLE, "property": "data"}],
             inputs=[
                 {"id": ids.TABLE, "property": "cellClicked", "value": {"rowId": article_id, "colId": "title"}},
                 {"id": "framing-by-outlet", "property": "clickData", "value": None},
@@ -371,7 +377,6 @@ def test_view_callback_survives_hostile_outlet_filter(hostile_app):
     result = _post_callback(
         client,
         output=f"..{output}..",
-        outputs=outputs,
         inputs=[{"id": ids.URL, "property": "search", "value": search},
                 {"id": ids.DATA_VERSION, "property": "data", "value": "x"}],
         changed=f"{ids.URL}.search",
@@ -474,13 +479,6 @@ def test_oversized_uploads_are_refused_with_a_message(tmp_path):
 
 
 # ---------------------------------------------------------------- crafted callback bodies
-
-
-def _dash_post(client, output: str, inputs, changed: str, state=()):
-    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in output.strip(".").split("...")]
-    payload = {"output": output, "outputs": outputs if output.startswith("..") else outputs[0],
-               "inputs": inputs, "changedPropIds": [changed], "state": list(state)}
-    return client.post("/_dash-update-component", json=payload)
 
 
 @pytest.mark.parametrize("case", ["view-search", "rows-start", "rows-filter", "rows-sort", "detail-cell", "upload"])
