@@ -26,8 +26,6 @@ from analysis.training_data import TrainingFiles
 SCAN_CACHE = 8192  # sentences: more than one scoring batch holds
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicons" / "s400.yaml"
-KINDS = ("term", "camp", "subject", "actor", "verb", "distance", "anaphor", "topic")
-
 _KEY = re.compile(r"[a-z]+|[0-9]+")
 _TOKEN = re.compile(r"\[[^\]]*\]|\([^)]*\)|[^\s\[\(]+")
 _CLAUSE_BREAK = re.compile(r"[,;:!?()\"]|(?<!\w)(?:but|however|while|although|whereas|yet)(?!\w)")

@@ -114,13 +114,6 @@ class AddReport:
     unchanged: int = 0
     conflicts: list[IngestError] = field(default_factory=list)
 
-    def __iadd__(self, other: "AddReport") -> "AddReport":
-        self.added += other.added
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.conflicts.extend(other.conflicts)
-        return self
-
 
 def _check_existing(path: Path) -> None:
     """Refuse anything that is not this project's store, reading only its header."""
@@ -644,7 +637,7 @@ def _read_frame(path: Path):
         # Memory-mapped: the columns point into the file, nothing is copied or parsed.
         table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
         return table.to_pandas()
-    except (OSError, ValueError, ImportError):  # no cache yet, or an unreadable one: rebuild
+    except (OSError, ValueError):  # no cache yet, or an unreadable one: rebuild
         return None
     except Exception:  # pyarrow.ArrowInvalid on a truncated file
         return None

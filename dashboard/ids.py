@@ -1,4 +1,5 @@
 """Every component id of the page, in one place (tests and callbacks import them from here)."""
+from dashboard.charts import CHARTS, framing_by_outlet
 
 URL = "url"
 DATA_VERSION = "data-version"  # dcc.Store: bumps when uploads change the store
@@ -12,7 +13,8 @@ SEARCH_FILTER = "search-filter"
 CLEAR_FILTERS = "clear-filters"
 SUMMARY = "filter-summary"
 
-CHART_IDS = ("framing-by-outlet", "framing-over-time", "frame-mix", "voices", "actor-sentiment")
+CHART_IDS = tuple(CHARTS)  # each chart module names its own id; the registry orders them
+OUTLET_CHART = framing_by_outlet.CHART_ID  # its points open an article
 CHARTS_SECTION = "charts-section"
 EMPTY_STATE = "empty-state"
 

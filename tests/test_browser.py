@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.ids import CHART_IDS
+
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CHROMIUM = "/usr/bin/chromium"
-CHART_IDS = ("framing-by-outlet", "framing-over-time", "frame-mix", "voices", "actor-sentiment")
 TIMEOUT = 60_000  # ms: the first scoring, kaleido's first start and a slow CI box all fit
 
 pytestmark = [
@@ -207,7 +208,7 @@ def outlet_count(page, outlet: str) -> int:
 
 
 def table_titles(page) -> list[str]:
-    page.wait_for_selector(f"#article-table .ag-row .ag-cell[col-id='title']")
+    page.wait_for_selector("#article-table .ag-row .ag-cell[col-id='title']")
     return page.locator("#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='title']").all_inner_texts()
 
 
