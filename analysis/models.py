@@ -90,6 +90,7 @@ class ArticleScore:
     components: dict[str, float] = field(default_factory=dict)  # score breakdown, named parts
     evidence: list[Evidence] = field(default_factory=list)  # every scored sentence, strongest first
     n_sentences: int = 0
+    core: bool | None = None  # names the story's core thread (e.g. the S-400 itself); None: no core defined
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS scores (
     label TEXT NOT NULL,
     confidence REAL NOT NULL,
     n_sentences INTEGER NOT NULL,
-    flat TEXT NOT NULL,     -- {"frame:<id>": w, "voice:<camp>": share, "sent:<actor>": polarity}
+    flat TEXT NOT NULL,     -- {"frame:<id>": w, "voice:<camp>": share, "sent:<actor>": polarity, "core": 0|1}
     payload TEXT NOT NULL,  -- the whole ArticleScore as JSON
     PRIMARY KEY (content_hash, analyser_version)
 );
@@ -196,6 +196,8 @@ def _flat(score: ArticleScore) -> dict[str, float]:
         for key, value in (getattr(score, attr) or {}).items():
             if value is not None:
                 out[prefix + str(key)] = float(value)
+    if score.core is not None:
+        out["core"] = float(score.core)
     return out
 
 

@@ -13,7 +13,8 @@ from werkzeug.exceptions import BadRequest
 
 from dashboard import checks, ids, layout
 from dashboard.auth import current_writer
-from dashboard.data import Filters, get_reader, outlet_options, outlet_value
+from dashboard.data import (SCOPE_ALL, SCOPE_CORE, Filters, article_of, get_reader, outlet_options, outlet_value,
+                            with_article)
 from dashboard.service import (Config, article_detail, dataset, export_download, filters_of, render_view,
                                table_page)
 from dashboard.uploads import handle_upload, job_statuses
@@ -22,26 +23,30 @@ from dashboard.uploads import handle_upload, job_statuses
 # ---------------------------------------------------------------- filters <-> address
 
 
-def sync_filters(all_labels, triggered: str | None, search, outlets, start, end, labels, q,
+def sync_filters(all_labels, triggered: str | None, search, outlets, start, end, labels, q, scope=SCOPE_ALL,
                  clear_clicked: bool = False):
-    """Keep the address and the controls in step; returns (search, outlets, start, end, labels, q).
-    `all_labels` are the story's labels (the label checklist's options).
+    """Keep the address and the controls in step; returns (search, outlets, start, end, labels, q,
+    scope). `all_labels` are the story's labels (the label checklist's options).
 
     From the address (page load, back/forward, a shared link) the controls are set; from a
-    control the address is rewritten. `no_update` where nothing changes, so there is no loop.
+    control the address is rewritten, keeping the open article. `no_update` where nothing
+    changes, so there is no loop.
     """
     outlets, labels = checks.texts(outlets, "the outlet filter"), checks.texts(labels, "the label filter")
     start, end, q = checks.text(start, "the start date"), checks.text(end, "the end date"), checks.text(q, "the search text")
+    scope = checks.text(scope, "the core switch")
+    search = checks.text(search, "the address's query")
     if clear_clicked:
-        return "", [], None, None, list(all_labels), ""
+        return with_article("", article_of(search)), [], None, None, list(all_labels), "", SCOPE_ALL
     if triggered in (None, ids.URL):
         f = Filters.from_query(search, all_labels)
-        return (no_update, [outlet_value(o) for o in f.outlets], f.start, f.end, list(f.labels or all_labels), f.q)
-    f = Filters.from_controls(all_labels, outlets, start, end, labels, q)
-    query = f.to_query()
+        return (no_update, [outlet_value(o) for o in f.outlets], f.start, f.end, list(f.labels or all_labels), f.q,
+                SCOPE_CORE if f.core else SCOPE_ALL)
+    f = Filters.from_controls(all_labels, outlets, start, end, labels, q, scope)
+    query = with_article(f.to_query(), article_of(search))
     if query == (search or ""):
-        return (no_update,) * 6
-    return (query,) + (no_update,) * 5
+        return (no_update,) * 7
+    return (query,) + (no_update,) * 6
 
 
 def outlets_with_unknown(cfg: Config, triggered: str | None, search: str | None):
@@ -57,6 +62,25 @@ def outlets_with_unknown(cfg: Config, triggered: str | None, search: str | None)
 
 
 # ---------------------------------------------------------------- detail
+
+
+def open_article(cfg: Config, search: str | None, shown: str | None):
+    """(detail panel, shown article id) for the article the address names; `no_update` for both
+    when that article is already shown (a filter change), the placeholder when none is named
+    (back to before a click)."""
+    wanted = article_of(checks.text(search, "the address's query"))
+    if wanted == shown:
+        return no_update, no_update
+    if wanted is None:
+        return layout.detail_placeholder(), None
+    return article_detail(cfg, wanted), wanted
+
+
+def select_article(cfg: Config, search: str | None, article_id: str | None):
+    """The address with `article_id` opened (the filters kept), or `no_update` without an id."""
+    if not article_id:
+        return no_update
+    return with_article(filters_of(cfg, search).to_query(), article_id)
 
 
 def clicked_article_id(triggered: str | None, cell_clicked: dict | None, click_data: dict | None) -> str | None:
@@ -89,6 +113,7 @@ def register(app: Dash, cfg: Config) -> None:
         Output(ids.DATE_FILTER, "end_date"),
         Output(ids.LABEL_FILTER, "value"),
         Output(ids.SEARCH_FILTER, "value"),
+        Output(ids.SCOPE_FILTER, "value"),
     ]
 
     @app.callback(
@@ -100,12 +125,13 @@ def register(app: Dash, cfg: Config) -> None:
         Input(ids.DATE_FILTER, "end_date"),
         Input(ids.LABEL_FILTER, "value"),
         Input(ids.SEARCH_FILTER, "value"),
+        Input(ids.SCOPE_FILTER, "value"),
         Input(ids.CLEAR_FILTERS, "n_clicks"),
     )
-    def _sync(search, outlets, start, end, labels, q, _clear):
+    def _sync(search, outlets, start, end, labels, q, scope, _clear):
         trig = ctx.triggered_id
         synced = sync_filters(get_reader(cfg.lexicon_path)[0].labels, trig, search, outlets, start, end, labels, q,
-                              clear_clicked=trig == ids.CLEAR_FILTERS)
+                              scope, clear_clicked=trig == ids.CLEAR_FILTERS)
         return (*synced, outlets_with_unknown(cfg, trig, search))
 
     @app.callback(
@@ -113,12 +139,17 @@ def register(app: Dash, cfg: Config) -> None:
         Output(ids.SUMMARY, "children"),
         Output(ids.EMPTY_STATE, "hidden"),
         Output(ids.CHARTS_SECTION, "hidden"),
+        Output(ids.VIEW_QUERY, "data"),
         Input(ids.URL, "search"),
         Input(ids.DATA_VERSION, "data"),
+        State(ids.VIEW_QUERY, "data"),
     )
-    def _view(search, _version):
+    def _view(search, _version, shown):
+        query = filters_of(cfg, search).to_query()
+        if ctx.triggered_id == ids.URL and query == shown:  # only the open article changed
+            return (no_update,) * (len(ids.CHART_IDS) + 4)
         view = render_view(cfg, search)
-        return (*view["figures"].values(), view["summary"], not view["empty"], view["empty"])
+        return (*view["figures"].values(), view["summary"], not view["empty"], view["empty"], query)
 
     @app.callback(
         Output(ids.OUTLET_FILTER, "options", allow_duplicate=True),
@@ -142,10 +173,15 @@ def register(app: Dash, cfg: Config) -> None:
         return table_page(cfg, search, request)
 
     # The infinite row model keeps blocks cached; drop them when the filters or data change so
-    # the grid asks again (the request callback then reads the new address).
+    # the grid asks again (the request callback then reads the new address). Not on the first
+    # view (the grid has just asked) nor when only the open article changed.
     app.clientside_callback(
         """
-        function(search, version) {
+        function(view, version) {
+            const key = JSON.stringify([view, version]);
+            const seen = window.__framingTableKey;
+            window.__framingTableKey = key;
+            if (seen === undefined || seen === key) { return window.dash_clientside.no_update; }
             if (window.dash_ag_grid && dash_ag_grid.getApiAsync) {
                 dash_ag_grid.getApiAsync('%s').then(function(api) { api.purgeInfiniteCache(); });
             }
@@ -154,23 +190,31 @@ def register(app: Dash, cfg: Config) -> None:
         """
         % ids.TABLE,
         Output(ids.TABLE_REFRESH, "data"),
-        Input(ids.URL, "search"),
+        Input(ids.VIEW_QUERY, "data"),
         Input(ids.DATA_VERSION, "data"),
         prevent_initial_call=True,
     )
 
+    # A click puts the article in the address (`?article=ID`: a link to share, a step for back and
+    # forward); the panel follows the address.
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.TABLE, "cellClicked"),
+        Input(ids.OUTLET_CHART, "clickData"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def _select(cell, click, search):
+        return select_article(cfg, search, clicked_article_id(ctx.triggered_id, cell, click))
+
     @app.callback(
         Output(ids.DETAIL, "children"),
         Output(ids.SELECTED_ARTICLE, "data"),
-        Input(ids.TABLE, "cellClicked"),
-        Input(ids.OUTLET_CHART, "clickData"),
-        prevent_initial_call=True,
+        Input(ids.URL, "search"),
+        State(ids.SELECTED_ARTICLE, "data"),
     )
-    def _detail(cell, click):
-        article_id = clicked_article_id(ctx.triggered_id, cell, click)
-        if not article_id:
-            return no_update, no_update
-        return article_detail(cfg, article_id), article_id
+    def _detail(search, shown):
+        return open_article(cfg, search, checks.text(shown, "the open article"))
 
     @app.callback(
         Output(ids.DOWNLOAD, "data"),

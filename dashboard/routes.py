@@ -16,7 +16,7 @@ def _plain(text: str, status: int) -> Response:
 
 
 def register(server: Flask, cfg) -> None:
-    """Add `/export/<chart-id>.<fmt>`, `/export/all.zip`, `/validity` and `/healthz` to the Flask server."""
+    """Add `/export/<chart-id>.<fmt>`, `/export/all.zip`, `/validity`, `/method` and `/healthz` to the Flask server."""
     @server.get("/export/<path:name>")
     def export(name: str):
         from analysis.errors import FramingError
@@ -53,6 +53,12 @@ def register(server: Flask, cfg) -> None:
 
         _, version = get_reader(cfg.lexicon_path)
         return Response(render(load_validity(), version), mimetype="text/html")
+
+    @server.get("/method")
+    def method():
+        from dashboard.method import render
+
+        return Response(render(), mimetype="text/html")
 
     @server.get("/healthz")
     def healthz():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -90,9 +91,10 @@ def walk(node):
 
 
 def test_address_sets_the_controls():
-    out = sync_filters(LABELS, None, "?outlet=Beta+Wire&start=2018-01-01&label=neutral&q=patriot", [], None, None, [], "")
+    out = sync_filters(LABELS, None, "?outlet=Beta+Wire&start=2018-01-01&label=neutral&q=patriot&scope=core",
+                       [], None, None, [], "")
     assert out[0] is no_update
-    assert out[1:] == ([outlet_value("Beta Wire")], "2018-01-01", None, ["neutral"], "patriot")
+    assert out[1:] == ([outlet_value("Beta Wire")], "2018-01-01", None, ["neutral"], "patriot", "core")
 
 
 def test_controls_rewrite_the_address_and_unchanged_is_no_update():
@@ -104,7 +106,33 @@ def test_controls_rewrite_the_address_and_unchanged_is_no_update():
     same = sync_filters(LABELS, ids.OUTLET_FILTER, out[0], picked, "2019-01-01", None, labels, "")
     assert all(v is no_update for v in same)
     cleared = sync_filters(LABELS, ids.CLEAR_FILTERS, out[0], picked[:1], None, None, labels, "", clear_clicked=True)
-    assert cleared == ("", [], None, None, labels, "")
+    assert cleared == ("", [], None, None, labels, "", "all")
+    core = sync_filters(LABELS, ids.SCOPE_FILTER, out[0], picked, "2019-01-01", None, labels, "", "core")
+    assert core[0] == out[0] + "&scope=core"
+
+
+def test_a_filter_change_keeps_the_open_article_and_clear_keeps_it_too():
+    labels = list(LABELS)
+    out = sync_filters(LABELS, ids.LABEL_FILTER, "?article=beta-1", [], None, None, ["neutral"], "")
+    assert out[0] == "?label=neutral&article=beta-1"
+    cleared = sync_filters(LABELS, ids.CLEAR_FILTERS, out[0], [], None, None, labels, "", clear_clicked=True)
+    assert cleared[0] == "?article=beta-1"
+
+
+def test_a_click_puts_the_article_in_the_address_and_the_panel_follows_it(env):
+    cfg, _ = env
+    search = callbacks.select_article(cfg, "?outlet=Beta+Wire&label=neutral", "beta-1")
+    assert search == "?outlet=Beta+Wire&label=neutral&article=beta-1"
+    assert callbacks.select_article(cfg, search, None) is no_update
+    panel, shown = callbacks.open_article(cfg, search, None)
+    assert shown == "beta-1" and "Pentagon official" in as_json(panel)
+    # A filter change with the same article open redraws nothing; back to no article shows the hint.
+    assert callbacks.open_article(cfg, "?article=beta-1", "beta-1") == (no_update, no_update)
+    panel, shown = callbacks.open_article(cfg, "?outlet=Beta+Wire", "beta-1")
+    assert shown is None and "Click a row" in as_json(panel)
+    # A link to an article this store does not hold says so.
+    panel, shown = callbacks.open_article(cfg, "?article=no-such-id", None)
+    assert shown == "no-such-id" and "no longer in the store" in as_json(panel)
 
 
 # ---------------------------------------------------------------- view, table, detail
@@ -160,6 +188,12 @@ def test_detail_shows_evidence_shading_and_breakdown(env):
     )
     assert "Pentagon official" in text
     assert any(getattr(c, "className", None) == "breakdown" for c in components)
+    # The breakdown speaks in words, with probabilities as percentages and no internal names.
+    breakdown = as_json([c for c in components if getattr(c, "className", None) == "breakdown"])
+    assert "How the score was reached" in breakdown and "stance of the headline" in breakdown
+    assert re.search(r"probability pro-Ankara\"}.{0,120}\"\d+%\"", breakdown)
+    for internal in ("mean_stance", "title_stance", "neutral_mass", "on_topic", "P(pro-Ankara)"):
+        assert internal not in breakdown
 
 
 def walk_text(node):
