@@ -358,6 +358,20 @@ def test_gdelt_events_export(site, tmp_path, tmp_db, capsys):
     assert f"{listed}:4: 3 tab-separated fields, a GDELT event row has at least 50" in err
 
 
+def test_the_list_is_read_within_the_limits(site, tmp_path, tmp_db, capsys, monkeypatch):
+    monkeypatch.setenv("FRAMING_MAX_RECORD_MB", "0.0001")  # 104 bytes a line
+    monkeypatch.setenv("FRAMING_MAX_ROWS", "3")
+    listed = tmp_path / "urls.txt"
+    long_one = site.url("/news/" + "x" * 120 + ".html")
+    listed.write_text("\n".join([site.url("/news/ferry.html"), long_one, site.url("/news/dam.html"), site.url("/news/bridge.html")]) + "\n")
+    assert collect(listed, tmp_db) == 0
+    err = capsys.readouterr().err
+    assert f"{listed}:2: line too long" in err
+    assert f"{listed}:4: stopped: more than 3 lines (the limit)" in err
+    assert set(stored(tmp_db)) == {site.url("/news/ferry.html"), site.url("/news/dam.html")}
+    assert "/news/bridge.html" not in site.hits()
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

@@ -16,6 +16,7 @@ from analysis.models import Article, IngestError
 from analysis.pipeline import BATCH_SIZE, score_pending
 from analysis.store import Store
 
+
 def default_cache(db: Path) -> Path:
     """Where pages are kept unless --cache says otherwise: beside the store."""
     return Path(db).parent / "collect-cache"

@@ -36,7 +36,6 @@ class ListEntry:
     page and its address name none. `outlet` is never empty."""
 
     url: str
-    line: int
     outlet: str
     title: str = ""
     date: str = ""
@@ -115,7 +114,7 @@ def read_list(path: Path, limits: Limits | None = None) -> Iterator[ListEntry | 
     errors = 0
     try:
         with io.BufferedReader(CappedReader(path.open("rb"), limits.max_data_bytes, "list data")) as fh:
-            for item in _entries(_lines(fh, src, limits), src):
+            for item in _entries(_lines(fh, src, limits), src, limits):
                 if isinstance(item, IngestError):
                     errors += 1
                     if errors > limits.max_errors:
@@ -148,7 +147,7 @@ def _lines(fh, src: str, limits: Limits) -> Iterator[tuple[int, str] | IngestErr
             return
 
 
-def _entries(lines: Iterator[tuple[int, str] | IngestError], src: str) -> Iterator[ListEntry | IngestError]:
+def _entries(lines: Iterator[tuple[int, str] | IngestError], src: str, limits: Limits) -> Iterator[ListEntry | IngestError]:
     """Detects the format from the first line that is not blank, then reads the rest."""
     for item in lines:
         if isinstance(item, IngestError):
@@ -162,6 +161,7 @@ def _entries(lines: Iterator[tuple[int, str] | IngestError], src: str) -> Iterat
         else:
             header = [h.strip().lower() for h in next(csv.reader([text]), [])]
             reader = _text if "url" not in header else _csv
+            csv.field_size_limit(max(limits.max_record_bytes, 131072))  # lines are bounded before csv sees them
         yield from reader(_chain((lineno, text), lines), src)
         return
     yield IngestError(src, "no addresses in this list")
@@ -177,7 +177,7 @@ def _entry(src: str, lineno: int, raw_url: str, **fields: str) -> ListEntry | In
     if problem:
         return IngestError(url or f"{src}:{lineno}", f"{problem} (list line {lineno})")
     fields["outlet"] = fields.get("outlet") or outlet_of(url)
-    return ListEntry(url=url, line=lineno, **fields)
+    return ListEntry(url=url, **fields)
 
 
 def _text(lines, src: str) -> Iterator[ListEntry | IngestError]:
