@@ -78,8 +78,8 @@ def html_page(key: str) -> bytes:
 
 EMPTY_PAGE = b"<html><head><title>Menu</title></head><body><nav><a href='/'>Home</a></nav></body></html>"
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
-SLOW_SECONDS = 1.0
-TIMEOUT = "0.25"
+SLOW_SECONDS = 2.5
+TIMEOUT = "1"  # generous: a busy machine must not time out the fast pages
 MAX_BYTES = 100_000
 
 
@@ -89,6 +89,7 @@ class Site:
     def __init__(self) -> None:
         self.requests: list[str] = []
         self.times: list[float] = []
+        self.robots = ROBOTS
         self.agents: set[str] = set()
         self.lock = threading.Lock()
         site = self
@@ -131,7 +132,7 @@ class Site:
 
         name = path.rsplit("/", 1)[-1].removesuffix(".html")
         if path == "/robots.txt":
-            send(200, ROBOTS, "text/plain")
+            send(200, self.robots, "text/plain")
         elif path == "/news/flaky.html" and count == 1:
             send(429, b"slow down", Retry_After="0")
         elif path in ("/news/ferry.html", "/news/bridge.html", "/news/dam.html", "/news/flaky.html", "/private/memo.html"):
@@ -297,6 +298,15 @@ def test_requests_to_one_host_are_spaced_by_the_delay(site, tmp_path, tmp_db, ca
     assert site.requests == ["/robots.txt", "/news/ferry.html", "/news/bridge.html", "/news/dam.html"]
     gaps = [b - a for a, b in zip(site.times, site.times[1:])]
     assert min(gaps) >= 0.29, gaps
+
+
+def test_a_longer_crawl_delay_in_robots_txt_wins(site, tmp_path, tmp_db, capsys):
+    site.robots = b"User-agent: *\nCrawl-delay: 1\n"
+    listed = tmp_path / "urls.txt"
+    listed.write_text(site.url("/news/ferry.html") + "\n" + site.url("/news/bridge.html") + "\n", encoding="utf-8")
+    assert collect(listed, tmp_db) == 0  # --delay 0.01
+    assert site.requests == ["/robots.txt", "/news/ferry.html", "/news/bridge.html"]
+    assert site.times[2] - site.times[1] >= 0.99
 
 
 def test_plain_text_list_takes_title_and_date_from_the_page_and_outlet_from_the_host(site, tmp_path, tmp_db, capsys):

@@ -54,7 +54,7 @@ class Fetcher:
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"})
         self.session.max_redirects = MAX_REDIRECTS
-        self._robots: dict[str, RobotFileParser | str] = {}  # host -> rules, or why robots.txt could not be read
+        self._robots: dict[str, RobotFileParser | str] = {}  # scheme://host -> rules, or why robots.txt could not be read
         self._last: dict[str, float] = {}  # host -> when its last answer ended (monotonic)
 
     def close(self) -> None:
@@ -64,8 +64,9 @@ class Fetcher:
 
     def fetch(self, url: str) -> Fetched:
         """The page at `url` (an http/https address), or the reason it could not be had."""
-        host = urlsplit(url).netloc.lower()
-        rules = self._rules(url, host)
+        parts = urlsplit(url)
+        host = parts.netloc.lower()
+        rules = self._rules(f"{parts.scheme.lower()}://{host}", host)
         if isinstance(rules, str):
             return Fetched(url, failure=rules)
         if not rules.can_fetch(ROBOTS_AGENT, url):
@@ -73,7 +74,7 @@ class Fetcher:
         p = self.policy
         reason, pause = "", 0.0
         for attempt in range(1, p.attempts + 1):
-            self._wait_turn(host, pause)
+            self._wait_turn(host, pause, rules)
             pause = min(p.delay * 2**attempt, p.max_wait)
             try:
                 with self._get(url) as response:
@@ -123,28 +124,28 @@ class Fetcher:
             parts.append(chunk)
         return b"".join(parts)
 
-    def _wait_turn(self, host: str, pause: float = 0.0) -> None:
-        """Sleep until this host may be asked again: `pause` (a backoff) or the host's delay
-        after its last answer, whichever is longer."""
+    def _wait_turn(self, host: str, pause: float = 0.0, rules: RobotFileParser | None = None) -> None:
+        """Sleep until this host may be asked again: `pause` (a backoff), the delay, or the
+        Crawl-delay of its robots.txt `rules` (up to max_wait) after its last answer, whichever
+        is longest."""
         last = self._last.get(host)
         if last is None:
             return
-        rules = self._robots.get(host)
-        crawl_delay = rules.crawl_delay(ROBOTS_AGENT) if isinstance(rules, RobotFileParser) else None
-        delay = max(pause, self.policy.delay, min(float(crawl_delay or 0), self.policy.max_wait))
+        crawl_delay = float((rules.crawl_delay(ROBOTS_AGENT) if rules is not None else None) or 0)
+        delay = max(pause, self.policy.delay, min(crawl_delay, self.policy.max_wait))
         wait = last + delay - time.monotonic()
         if wait > 0:
             time.sleep(wait)
 
     # ------------------------------------------------------------ robots.txt
 
-    def _rules(self, url: str, host: str) -> RobotFileParser | str:
-        """The host's robots.txt rules, fetched once. As RFC 9309 says: a 4xx answer means no
-        rules (everything allowed); a 5xx answer or no answer means nothing may be fetched."""
-        if host in self._robots:
-            return self._robots[host]
-        scheme = urlsplit(url).scheme.lower()
-        rules = RobotFileParser(f"{scheme}://{host}/robots.txt")
+    def _rules(self, origin: str, host: str) -> RobotFileParser | str:
+        """The robots.txt rules of `origin` (scheme://host), fetched once. As RFC 9309 says: a 4xx
+        answer means no rules (everything allowed); a 5xx answer or no answer means nothing may
+        be fetched."""
+        if origin in self._robots:
+            return self._robots[origin]
+        rules = RobotFileParser(f"{origin}/robots.txt")
         self._wait_turn(host)
         try:
             with self._get(rules.url) as response:
@@ -163,7 +164,7 @@ class Fetcher:
             found = f"robots.txt unreachable ({_short(exc)}); not fetched"
         finally:
             self._last[host] = time.monotonic()
-        self._robots[host] = found
+        self._robots[origin] = found
         return found
 
 
