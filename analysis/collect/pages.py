@@ -6,7 +6,7 @@ import dataclasses
 
 from analysis.collect.fetch import Fetched
 from analysis.collect.lists import ListEntry
-from analysis.corpus import IngestWarning, NotText, _extract_html, decode_bytes, make_article
+from analysis.corpus import IngestWarning, NotText, decode_bytes, extract_html, make_article
 from analysis.metadata import parse_date
 from analysis.models import Article, IngestError
 
@@ -30,7 +30,7 @@ def article_from_page(entry: ListEntry, page: Fetched) -> tuple[Article | None, 
         html = decode_page(page)
     except NotText as exc:
         return None, [IngestError(entry.url, str(exc))]
-    found = _extract_html(html, entry.url)
+    found = extract_html(html, entry.url)
     if found is None:
         return None, [IngestError(entry.url, "no article text found")]
     text = found.pop("text")
