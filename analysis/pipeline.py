@@ -27,7 +27,7 @@ BATCH_BYTES = 64 * 1024 * 1024  # ...or fewer, when their text adds up to this (
 SCORE_CHUNK = 200
 RECORD_FIELDS = ("id", "outlet", "title", "date", "date_precision", "url")
 SCORE_FIELDS = (
-    "framing", "label", "confidence", "frames", "voices", "sentiment", "subjectivity",
+    "framing", "label", "confidence", "core", "frames", "voices", "sentiment", "subjectivity",
     "components", "evidence", "n_sentences", "content_hash", "analyser_version",
 )
 NOTHING_USABLE = "nothing usable was read from the given paths (not one article could be read from them)"

@@ -452,3 +452,12 @@ def test_empty_store_layout_says_how_to_add_articles(tmp_path):
     app = create_app(tmp_path / "unscored.db", upload_dir=tmp_path / "uploads")
     layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
     assert "holds 2 articles, but none is scored" in layout
+
+
+def test_method_page_renders_the_notes(env):
+    _, app = env
+    resp = app.server.test_client().get("/method")
+    body = resp.data.decode()
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    assert body.count("<h2") >= 5 and "<table>" in body  # the notes' sections and their tables
+    assert "href=/validity" in body
