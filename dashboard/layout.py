@@ -309,27 +309,29 @@ def chart_card(module) -> html.Article:
 
 
 TABLE_COLUMNS = [
-    {"field": "outlet", "headerName": "Outlet", "filter": "agTextColumnFilter", "flex": 1, "minWidth": 120,
+    {"field": "outlet", "headerName": "Outlet", "filter": "agTextColumnFilter", "width": 140, "minWidth": 110,
      "tooltipField": "outlet"},
-    {"field": "date", "headerName": "Date", "filter": "agTextColumnFilter", "width": 110, "minWidth": 100,
+    {"field": "date", "headerName": "Date", "filter": "agTextColumnFilter", "width": 112, "minWidth": 112,
      "sort": "desc"},  # newest first until the reader sorts otherwise
-    {"field": "title", "headerName": "Title", "filter": "agTextColumnFilter", "flex": 2.5, "minWidth": 200,
+    {"field": "title", "headerName": "Title", "filter": "agTextColumnFilter", "width": 320, "minWidth": 160,
      "tooltipField": "title"},
-    {"field": "label", "headerName": "Label", "filter": "agTextColumnFilter", "width": 135, "minWidth": 110},
+    {"field": "label", "headerName": "Label", "filter": "agTextColumnFilter", "width": 125, "minWidth": 110},
     {
         "field": "framing",
         "headerName": "Framing",
+        "headerTooltip": "P(positive pole) − P(negative pole), −1..+1",
         "filter": "agNumberColumnFilter",
-        "width": 105,
+        "width": 95,
         "minWidth": 90,
         "valueFormatter": {"function": "params.value == null ? '' : d3.format('+.2f')(params.value)"},
     },
     {
         "field": "confidence",
-        "headerName": "Confidence",
+        "headerName": "Conf.",
+        "headerTooltip": "Confidence: the calibrated probability that the label is right",
         "filter": "agNumberColumnFilter",
-        "width": 120,
-        "minWidth": 105,
+        "width": 92,
+        "minWidth": 92,
         "valueFormatter": {"function": "params.value == null ? '' : d3.format('.0%')(params.value)"},
     },
 ]
@@ -347,7 +349,7 @@ def table_card() -> html.Article:
                 columnDefs=TABLE_COLUMNS,
                 defaultColDef={"sortable": True, "resizable": True, "floatingFilter": False},
                 rowModelType="infinite",
-                columnSize="responsiveSizeToFit",  # every column in view at any width, none cut off
+                columnSize="responsiveSizeToFit",  # widths scale to the card: every column in view
                 getRowId="params.data.id",
                 dashGridOptions={
                     "pagination": True,
