@@ -103,17 +103,18 @@ def correct(store: Store, article_id: str, by: str, *, outlet: str | None = None
         found = get_uploaded(store, article_id)
         if found is None:
             raise FramingError(f"{article_id}: not an uploaded article (only those can be changed here)")
+        old = {"outlet": found.outlet, "title": found.title, "date": (found.date, found.date_precision)}
         typed = {"outlet": (outlet, lambda v: _required(typed_outlet(v))),
                  "title": (title, lambda v: _required(typed_title(v))),
                  "date": (date, typed_date)}
         new = {}
         for name, (value, parse) in typed.items():
-            if value is not None:
-                try:
-                    new[name] = parse(value)
-                except FramingError as exc:
-                    raise FramingError(f"{name}: {exc}") from None
-        old = {"outlet": found.outlet, "title": found.title, "date": (found.date, found.date_precision)}
+            if value is None or value == old[name]:
+                continue  # kept as stored (a title from a file may be longer than one typed may be)
+            try:
+                new[name] = parse(value)
+            except FramingError as exc:
+                raise FramingError(f"{name}: {exc}") from None
         changes = {k: {"from": old[k], "to": v} for k, v in new.items() if v != old[k]}
         if not changes:
             return found

@@ -384,6 +384,5 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
 
 
 __all__ = ["FORMATS", "ExportFile", "UnknownExport", "ImageExportError", "export_chart", "export_bundle",
-           "figure_image", "figure_html", "csv_bytes", "header_value", "provenance_headers",
-           "neutralise",
+           "figure_image", "figure_html", "csv_bytes", "header_value", "provenance_headers", "neutralise",
            "start_image_server", "stop_image_server"]

@@ -209,11 +209,15 @@ def test_corrections_are_logged_and_corpus_articles_are_refused(site):
             uploaded.correct(store, "up-1", "root", date="soon")
         with pytest.raises(FramingError, match="outlet: empty"):
             uploaded.correct(store, "up-1", "root", outlet="  ")
+        store.update_article("up-2", title="T" * 600)  # a file may give a title longer than one typed may be
+        assert uploaded.correct(store, "up-2", "root", title="T" * 600, outlet="Wire B").outlet == "Wire B"
+        with pytest.raises(FramingError, match="title: longer than 500 characters"):
+            uploaded.correct(store, "up-2", "root", title="U" * 600)
         with pytest.raises(FramingError, match="nothing was removed: corpus-1"):
             uploaded.remove(store, ["up-2", "corpus-1"], "root")
         assert store.get_article("up-2") is not None and store.get_article("corpus-1").outlet == "Wire"
         assert uploaded.remove(store, ["up-2"], "root") == 1
-        assert [j.kind for j in uploaded.corrections(store, 5)] == ["remove", "correct"]
+        assert [j.kind for j in uploaded.corrections(store, 5)] == ["remove", "correct", "correct"]
 
 
 def test_an_admin_corrects_and_removes_on_the_page(site):
