@@ -5,7 +5,6 @@ them hostile: HTML, a script tag, Markdown and a formula in its title and text.
 """
 from __future__ import annotations
 
-import base64
 import io
 import json
 import zipfile
@@ -23,7 +22,7 @@ from dashboard.callbacks import sync_filters
 from dashboard.service import Config
 from dashboard.uploads import handle_upload, safe_filename
 from dashboard.data import get_reader, load_dataset, outlet_value
-from uploading import upload
+from uploading import data_url, upload
 
 LABELS = Lexicon.load().labels
 
@@ -310,10 +309,6 @@ def test_page_and_layout_are_served(env):
 
 
 # ---------------------------------------------------------------- upload
-
-
-def data_url(data: bytes, mime: str = "text/plain") -> str:
-    return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
 @pytest.mark.parametrize("name,expected", [
