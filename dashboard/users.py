@@ -17,6 +17,7 @@ from analysis.errors import FramingError
 
 ROLES = ("coder", "admin")
 WRITE_ROLES = frozenset(ROLES)  # who may upload
+CORRECT_ROLES = frozenset({"admin"})  # who may change or remove uploaded articles (/uploads)
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
@@ -36,6 +37,10 @@ class User:
     @property
     def can_write(self) -> bool:
         return self.role in WRITE_ROLES
+
+    @property
+    def can_correct(self) -> bool:
+        return self.role in CORRECT_ROLES
 
 
 def check_name(name: str) -> str:

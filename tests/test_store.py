@@ -159,7 +159,7 @@ def test_a_schema_1_store_is_upgraded_and_keeps_its_articles(tmp_db):
         store.add_articles([art(0), art(1)])
     conn = sqlite3.connect(tmp_db)
     conn.executescript("ALTER TABLE articles DROP COLUMN title_source; DROP TABLE jobs; DROP TABLE users; "
-                       "PRAGMA user_version=1;")
+                       "DROP INDEX articles_source; PRAGMA user_version=1;")
     conn.close()
     with Store(tmp_db) as store:
         got = list(store.articles())
@@ -168,10 +168,11 @@ def test_a_schema_1_store_is_upgraded_and_keeps_its_articles(tmp_db):
         store.add_articles([art(2, title_source="address")])
         assert store.get_article(art(2).id).title_source == "address"
     conn = sqlite3.connect(tmp_db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"jobs", "users"} <= tables  # schema 3: background jobs and the dashboard's users
     assert "generation" in {r[1] for r in conn.execute("PRAGMA table_info(jobs)")}  # schema 4
+    assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_source'").fetchone()  # schema 5
     conn.close()
 
 
