@@ -82,9 +82,21 @@ _WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
 
 @lru_cache(maxsize=16)
 def category_palette(pole_colours: tuple[str, ...]) -> tuple[str, ...]:
-    """PALETTE without the colours within POLE_DISTANCE (CIELAB) of any of `pole_colours`."""
-    distance = np.linalg.norm(lab(PALETTE)[:, None, :] - lab(pole_colours)[None, :, :], axis=2)
-    return tuple(c for c, d in zip(PALETTE, distance.min(axis=1)) if d >= POLE_DISTANCE)
+    """PALETTE without the colours within POLE_DISTANCE (CIELAB) of any of `pole_colours`, in the
+    order that keeps the first few far apart: each next colour is the one farthest from the poles
+    and the colours before it, and darkest against the white background (pale yellow last; ties in
+    PALETTE's order)."""
+    colours, poles = lab(PALETTE), lab(pole_colours)
+    to_poles = np.linalg.norm(colours[:, None, :] - poles[None, :, :], axis=2).min(axis=1)
+    left = [i for i in range(len(PALETTE)) if to_poles[i] >= POLE_DISTANCE]
+    nearest = np.minimum(to_poles, 100 - colours[:, 0])  # lightness contrast with white
+    order = []
+    while left:
+        best = max(left, key=lambda i: (nearest[i], -i))
+        order.append(PALETTE[best])
+        left.remove(best)
+        nearest = np.minimum(nearest, np.linalg.norm(colours - colours[best], axis=1))
+    return tuple(order)
 
 
 def category_colours(keys, axis: Axis) -> dict[str, str]:

@@ -462,6 +462,9 @@ def test_lab_matches_reference_values_and_palette_avoids_the_pole_colours():
         used = theme.lab(sorted(set(colours.values())))
         assert np.linalg.norm(used[:, None] - poles[None], axis=2).min() >= theme.POLE_DISTANCE
         assert len(set(colours.values())) >= 8  # enough for every outlet line of the time chart
+        first = theme.lab(list(colours.values())[:5])  # the first few: far apart, dark enough on white
+        apart = np.linalg.norm(first[:, None] - first[None], axis=2) + np.eye(5) * 1000
+        assert apart.min() >= 30 and first[:, 0].max() <= 75
     s400_colours = set(theme.category_colours(range(15), s400).values())
     assert not s400_colours & {"#0072B2", "#56B4E9", "#D55E00", "#E69F00"}  # the poles and their near twins
 
