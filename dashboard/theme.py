@@ -46,7 +46,7 @@ EMPTY_MESSAGE = "No articles match the current filters"
 # Every part is sized for the narrowest width the figure must read at (ChartContext.width), so a
 # wider page or export only adds room; plotly's own margin pushing (legend, long tick labels) is
 # the fallback, never the plan.
-PAGE_WIDTH = 480  # px: a chart card in the two-column page at 1100 px, the narrowest it gets
+PAGE_WIDTH = 560  # px: a chart card in the two-column page at 1280 px is 579 (at 1366 px, 622)
 TITLE_PX = 42  # title (17 px, bold) 12 px from the top, and a gap under it
 LEGEND_ROW_PX = 22  # one row of a horizontal legend at 13 px (plotly: 1.3 line height + 3)
 LEGEND_ITEM_PX = 40 + 5  # a legend entry's symbol and gaps beside its text

@@ -349,7 +349,7 @@ def test_per_outlet_charts_name_every_outlet_and_never_squeeze_its_row(chart_id)
 def test_bar_chart_legend_has_its_own_room_above_the_bars():
     ctx = replace(context(), frames=LONG_FRAMES)
     fig = go.Figure(build_figure("frame-mix", long_frame_data(FIVE), ctx))
-    # Eight entries of 35+ characters: at 480 px no two fit side by side beside 200 px of labels.
+    # Eight entries of 35+ characters: at 560 px no two fit side by side beside 200 px of labels.
     legend_top = fig.layout.margin.t - (fig.layout.legend.y - 1) * plot_px(fig)
     assert legend_top >= 8 * 19 and fig.layout.legend.yanchor == "bottom" and fig.layout.showlegend
     assert plot_px(fig) >= 5 * 26
@@ -373,7 +373,7 @@ def test_time_axis_ticks_are_whole_months_or_years_never_times_of_day():
     fig = go.Figure(build_figure("framing-over-time", years, context()))
     step = int(fig.layout.xaxis.dtick[1:])
     assert fig.layout.xaxis.dtick.startswith("M") and step >= 12 and fig.layout.xaxis.tickformat == "%Y"
-    assert _months(fig) / step <= 480 / 75  # at most one label per 75 px of a 480 px card
+    assert _months(fig) / step <= theme.PAGE_WIDTH / 75  # at most one label per 75 px of a chart card
     wide = go.Figure(build_figure("framing-over-time", years, replace(context(), width=1000)))
     assert int(wide.layout.xaxis.dtick[1:]) <= step
 
@@ -388,7 +388,7 @@ def test_event_badges_never_overlap_nor_leave_the_plot_and_the_key_has_every_lab
     badges = [a for a in fig.layout.annotations if a.name == "event"]
     assert [a.text for a in badges] == ["1", "2", "3", "4", "5"]  # by date, in the shown period only
     lo, hi = (pd.Timestamp(v) for v in fig.layout.xaxis.range)
-    plot_w = 480 - fig.layout.margin.l - fig.layout.margin.r
+    plot_w = theme.PAGE_WIDTH - fig.layout.margin.l - fig.layout.margin.r
     px = [(pd.Timestamp(a.x) - lo) / (hi - lo) * plot_w for a in badges]
     assert all(0 <= x <= plot_w for x in px)
     for i in range(len(badges)):
@@ -436,7 +436,7 @@ def test_title_at_the_top_and_the_legend_under_it(chart_id):
 def test_footnote_wraps_within_the_figure_from_its_left_edge(chart_id):
     filters = "outlets: " + ", ".join(list(FIVE) * 2) + " · from 2018-01-01 to 2020-12-31 · label: neutral"
     count = {}
-    for width in (480, 1000):
+    for width in (theme.PAGE_WIDTH, 1000):
         fig = go.Figure(build_figure(chart_id, scored_frame(FIVE), replace(context(filters_text=filters), width=width)))
         foot = next(a for a in fig.layout.annotations if a.name == "footnote")
         assert foot.xref == "paper" and foot.x == 0 and foot.xanchor == "left"
@@ -447,7 +447,7 @@ def test_footnote_wraps_within_the_figure_from_its_left_edge(chart_id):
         # measures the rendered box)
         assert all(8 + 5.2 * len(line) <= width for line in lines), max(lines, key=len)
         count[width] = len(lines)
-    assert count[1000] < count[480]  # a wider figure's footnote uses the room
+    assert count[1000] < count[theme.PAGE_WIDTH]  # a wider figure's footnote uses the room
 
 
 def test_lab_matches_reference_values_and_palette_avoids_the_pole_colours():

@@ -294,10 +294,10 @@ def test_exported_svg_title_legend_notes_and_plot_never_collide(views, chart_id,
         assert got["plot"].h >= 26 * shown
 
 
-@pytest.mark.parametrize("width", [480, 622])
+@pytest.mark.parametrize("width", [579, 622])
 @pytest.mark.parametrize("chart_id", list(CHARTS))
 def test_page_figure_reads_in_a_chart_card(views, chart_id, width):
-    """The figure the page gets (laid out for 480 px) in a card at 480 px and at 622 px (1366 px screen)."""
+    """The figure the page gets in a chart card on a 1280 px screen (579 px) and a 1366 px one (622 px)."""
     ctx = replace(context(filters_text=LONG_FILTERS, version=VERSION), show_title=False)
     for view, df in views.items():
         fig = go.Figure(CHARTS[chart_id].create_figure(CHARTS[chart_id].process_data(df, ctx), ctx))
