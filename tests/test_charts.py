@@ -366,7 +366,7 @@ def test_time_axis_ticks_are_whole_months_or_years_never_times_of_day():
     one_month = scored_frame({"Alpha": 4}, seed=1).assign(date_precision="day",
                                                           date_start=pd.Timestamp("2019-07-15"))
     fig = go.Figure(build_figure("framing-over-time", one_month, context()))
-    assert fig.layout.xaxis.range == ("2019-06-01", "2019-08-01")  # a month of room each side
+    assert fig.layout.xaxis.range == ("2019-05-30", "2019-08-03")  # a month of room each side, and 2 days
     assert fig.layout.xaxis.dtick == "M1" and fig.layout.xaxis.tickformat == "%b %Y"
     years = scored_frame({"Alpha": 40}, seed=1)
     years["date_start"] = pd.date_range("2012-01-15", periods=40, freq="90D")

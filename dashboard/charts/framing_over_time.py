@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import theme
-from dashboard.charts.common import add_note, ensure_columns, factorize, note_of, parse_partial_date
+from dashboard.charts.common import add_note, ensure_columns, factorize, footnote_of, parse_partial_date
 from dashboard.charts.context import ChartContext
 
 CHART_ID = "framing-over-time"
@@ -22,6 +22,7 @@ LEFT = 72  # px left of the plot: the y-axis title and its tick labels
 TICK_PX = 75  # px per x-axis label at most ("Jan 2019" is about 55)
 BADGE_PX = 20  # px between two event badges in one lane (a badge is about 14 wide)
 LANE_PX = 18  # height of a lane of event badges
+EDGE_DAYS = pd.Timedelta(days=2)  # beyond the first and last month: plotly drops a tick on the range's end
 
 
 def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
@@ -107,7 +108,7 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
     on hover and in the key under the chart)."""
     if data.empty:
         return theme.empty_figure(ctx, TITLE, message=f"{theme.EMPTY_MESSAGE} with a day or month date",
-                                  note=note_of(data))
+                                  note=footnote_of(data))
     months = pd.to_datetime(data["month"], format="%Y-%m")
     names = list(dict.fromkeys(data["outlet"]))
     colours = theme.category_colours([n for n in names if n != OTHER], ctx.axis)
@@ -150,10 +151,11 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
         yaxis=dict(title=dict(text=theme.escape(ctx.axis.title)), range=[-1.05, 1.05], tickvals=[-1, -0.5, 0, 0.5, 1],
                    zeroline=True, zerolinecolor="#888888"),
         xaxis=dict(title=dict(text="month of publication"), showgrid=False, type="date",
-                   range=[lo.strftime("%Y-%m-%d"), hi.strftime("%Y-%m-%d")], **time_ticks(lo, hi, plot_px)),
+                   range=[f"{day:%Y-%m-%d}" for day in (lo - EDGE_DAYS, hi + EDGE_DAYS)],
+                   **time_ticks(lo, hi, plot_px)),
         hovermode="closest",
     )
     key = [f"{e.number}  {e.when} · {e.label}" for e in events]
     above = (1 + max(e.lane for e in events)) * LANE_PX + 4 if events else 0
-    return theme.finish(traces, layout, ctx, TITLE, note_of(data), plot_height=PLOT_PX, left=LEFT,
+    return theme.finish(traces, layout, ctx, TITLE, footnote_of(data), plot_height=PLOT_PX, left=LEFT,
                         legend=[t["name"] for t in traces], above=above, key=key)
