@@ -1,4 +1,5 @@
-"""One look for every chart: the framing colour scale, palettes, fonts and the footnote.
+"""One look for every chart: the framing colour scale, palettes, fonts, and the layout of title,
+legend, notes and plot (`finish`) sized for the width the figure must read at.
 
 The framing axis (−1 the negative pole … +1 the positive pole) always uses `axis_colorscale`, built
 from the story file's pole colours (for the S-400 story Okabe-Ito blue ↔ grey ↔ vermillion, which
@@ -59,11 +60,17 @@ HEADLINE_BACKGROUND = "#ECEFF3"
 # A small template of our own: plotly would otherwise apply its large default template (exports
 # build go.Figure objects from these dicts).
 TEMPLATE = dict(layout=dict(
-    paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", font=FONT, colorway=list(PALETTE),
+    paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", font=FONT,
     xaxis=dict(gridcolor="#EBEBEB", linecolor="#BBBBBB", zerolinecolor="#BBBBBB", ticks="", automargin=True),
     yaxis=dict(gridcolor="#EBEBEB", linecolor="#BBBBBB", zerolinecolor="#BBBBBB", ticks="", automargin=True),
     hoverlabel=dict(align="left"),
 ))
+
+
+# sRGB (D65) to CIE XYZ, and the D65 white point
+_SRGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
+                         [0.0193339, 0.1191920, 0.9503041]])
+_WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
 
 
 def lab(colours) -> np.ndarray:
@@ -73,11 +80,6 @@ def lab(colours) -> np.ndarray:
     xyz = linear @ _SRGB_TO_XYZ.T / _WHITE_D65
     f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
     return np.column_stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])])
-
-
-_SRGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
-                         [0.0193339, 0.1191920, 0.9503041]])
-_WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
 
 
 @lru_cache(maxsize=16)
@@ -152,6 +154,11 @@ def axis_bands(axis: Axis, which: str = "x") -> list[dict]:
     return shapes
 
 
+# characters about 0.3 em and 0.9 em wide in Arial-like fonts
+_NARROW = frozenset("iljtfrI.,:;'|!()[]{} ")
+_WIDE = frozenset("mwMW@%—")
+
+
 def text_width(text: str, size: float) -> float:
     """Pixels a line of `text` takes at font `size`, estimated on the generous side (Arial-like
     advance widths plus 8%, CJK and other wide scripts at a full em): layouts reserve this much."""
@@ -168,10 +175,6 @@ def text_width(text: str, size: float) -> float:
         else:
             em += 0.56
     return em * size * 1.08
-
-
-_NARROW = frozenset("iljtfrI.,:;'|!()[]{} ")
-_WIDE = frozenset("mwMW@%—")
 
 
 def wrap(text: str, width: float, size: float) -> list[str]:
@@ -234,12 +237,13 @@ def finish(traces: list[dict], layout: dict, ctx: ChartContext, title: str, note
                           yshift=-bottom, font=dict(size=FOOTNOTE_SIZE + 1, color="#333333"), name="key", **at_edge))
     if head:
         notes.append(dict(text="<br>".join(f"<b>{escape(line)}</b>" for line in head), y=1, yanchor="bottom",
-                          yshift=above + 4, font=dict(size=HEADLINE_SIZE, color="#222222"), bgcolor=HEADLINE_BACKGROUND,
-                          borderpad=3, name="headline", **at_edge))
+                          yshift=above + 4, font=dict(size=HEADLINE_SIZE, color="#222222"),
+                          bgcolor=HEADLINE_BACKGROUND, borderpad=3, name="headline", **at_edge))
     layout = dict(layout)
     layout["annotations"] = list(layout.get("annotations", [])) + notes
     layout.update(
         template=TEMPLATE,
+        colorway=list(category_palette((ctx.axis.negative.colour, ctx.axis.positive.colour))),
         title=dict(text=f"<b>{escape(title)}</b>" if ctx.show_title else "", x=0, xref="container", xanchor="left",
                    y=1, yref="container", yanchor="top", pad=dict(t=12, l=10), font=dict(size=17)),
         showlegend=bool(legend),
@@ -250,7 +254,8 @@ def finish(traces: list[dict], layout: dict, ctx: ChartContext, title: str, note
         margin=dict(l=left, r=RIGHT_PX, t=top, b=margin_bottom, pad=2),
         height=top + plot_height + margin_bottom,
         hoverlabel=dict(font=dict(size=12), align="left"),
-        meta=dict(filters=ctx.filters_text, analyser_version=ctx.analyser_version, note=note),
+        meta=dict(filters=ctx.filters_text, analyser_version=ctx.analyser_version,
+                  note="; ".join(n for n in (headline, note) if n)),
     )
     return {"data": list(traces), "layout": layout}
 

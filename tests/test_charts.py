@@ -475,6 +475,7 @@ def test_category_colours_in_figures_are_not_pole_colours(chart_id):
     fig = go.Figure(build_figure(chart_id, df, context()))
     colours = {t.line.color if chart_id == "framing-over-time" else t.marker.color for t in fig.data}
     colours.discard(theme.OTHER_COLOUR)
+    colours |= set(fig.layout.colorway)  # plotly's default for a trace without a colour
     poles = theme.lab([AXIS.negative.colour, AXIS.positive.colour])
     assert np.linalg.norm(theme.lab(sorted(colours))[:, None] - poles[None], axis=2).min() >= theme.POLE_DISTANCE
 
