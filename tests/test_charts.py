@@ -296,6 +296,8 @@ def test_context_from_lexicon_reads_attributes():
     ctx = ChartContext.from_lexicon(Lex(), "label: neutral", "v9")
     assert ctx.axis is AXIS and ctx.frames == FRAMES and ctx.events == [("2019-07-12", "First delivery")]
     assert ctx.filters_text == "label: neutral" and ctx.analyser_version == "v9"
+    assert not ctx.all_outlets and ChartContext.from_lexicon(Lex(), all_outlets=True).all_outlets
+    assert ctx.width == theme.PAGE_WIDTH and ctx.show_title
     assert ctx.label("actor", "united_states") == "United States"
     assert ctx.label("camp", "unknown_camp") == "unknown camp"
     with pytest.raises(Exception):
