@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -34,7 +34,7 @@ from dashboard.charts.context import ChartContext
 FORMATS = ("png", "svg", "html", "csv")
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html; charset=utf-8",
              "csv": "text/csv; charset=utf-8", "zip": "application/zip"}
-IMAGE_WIDTH = 1000  # px; the figure's own height is kept
+IMAGE_WIDTH = 1000  # px; the figure is laid out for it (ChartContext.width) and its own height is kept
 PNG_SCALE = 2  # crisp on high-density screens and in print
 RENDER_TIMEOUT = 60.0  # seconds for one image; a stuck browser is restarted
 START_TIMEOUT = 60.0
@@ -299,6 +299,12 @@ def _module(chart_id: str):
         raise UnknownExport(f"unknown chart {chart_id!r}: use one of {', '.join(CHARTS)}") from None
 
 
+def _figure(module, data: pd.DataFrame, ctx: ChartContext) -> go.Figure:
+    """The chart laid out for an IMAGE_WIDTH-wide file (legend rows, wrapped notes, height), as a
+    go.Figure: validated for the renderers."""
+    return go.Figure(module.create_figure(data, replace(ctx, width=IMAGE_WIDTH)))
+
+
 def export_chart(chart_id: str, fmt: str, df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
     """One chart of the filtered scored frame `df` as png, svg, html or csv.
 
@@ -312,7 +318,7 @@ def export_chart(chart_id: str, fmt: str, df: pd.DataFrame, ctx: ChartContext) -
     provenance = _provenance(ctx, chart_id, note_of(data))
     if fmt == "csv":
         return ExportFile(csv_bytes(data), MIMETYPES[fmt], filename, provenance)
-    fig = go.Figure(module.create_figure(data, ctx))  # validated for the renderers
+    fig = _figure(module, data, ctx)
     if fmt == "html":
         return ExportFile(figure_html(fig, ctx, module.TITLE), MIMETYPES[fmt], filename, provenance)
     return ExportFile(figure_image(fig, fmt), MIMETYPES[fmt], filename, provenance)
@@ -335,7 +341,7 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for chart_id, module in CHARTS.items():
             data = module.process_data(df, ctx)
-            fig = go.Figure(module.create_figure(data, ctx))  # validated for the renderers
+            fig = _figure(module, data, ctx)
             parts = {
                 "png": figure_image(fig, "png"),
                 "svg": figure_image(fig, "svg"),

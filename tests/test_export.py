@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import dataclass, replace
 import struct
 import threading
 import xml.etree.ElementTree as ET
@@ -12,13 +13,14 @@ import zipfile
 import zlib
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from analysis.errors import FramingError
 from chart_data import context, scored_frame
 from dashboard.charts import CHARTS
-from dashboard.export import (FORMATS, ExportFile, UnknownExport, export_bundle, export_chart, header_value,
-                              provenance_headers)
+from dashboard.export import (FORMATS, ExportFile, UnknownExport, export_bundle, export_chart, figure_image,
+                              header_value, provenance_headers)
 
 FILTERS = "outlet: Alpha, Beta · from 2018-01-01"
 VERSION = "analyser-7.3+lex-2"
@@ -210,3 +212,127 @@ def test_bundle_zip_has_every_part(frame, ctx):
             assert all(described["columns"].values()), (name, described["columns"])  # every column explained
         assert metadata["files"]["charts/voices.csv"]["title"] == CHARTS["voices"].TITLE
         assert "Security" in metadata["files"]["articles.csv"]["columns"]["frame:security"]
+
+
+# ---------------------------------------------------------------- rendered layout (what a reader sees)
+
+SVG = "{http://www.w3.org/2000/svg}"
+LONG_FILTERS = ("outlets: " + ", ".join(f"Outlet number {i:02d} with a long name" for i in range(9))
+                + " · label: neutral")
+
+
+@dataclass
+class Box:
+    text: str
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def right(self) -> float:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.h
+
+    def overlaps(self, other: "Box") -> bool:
+        return self.x < other.right and other.x < self.right and self.y < other.bottom and other.y < self.bottom
+
+
+def _translate(node) -> tuple[float, float]:
+    x, y = re.search(r"translate\(([-\d.e]+),\s*([-\d.e]+)\)", node.get("transform")).groups()
+    return float(x), float(y)
+
+
+def svg_layout(svg: bytes) -> dict:
+    """Boxes (px, from the top left) of what kaleido drew: title, legend, plot area, annotations, y ticks."""
+    root = ET.fromstring(svg)
+    groups = {}
+    for g in root.iter(f"{SVG}g"):
+        groups.setdefault(g.get("class"), []).append(g)
+    title = next((t for t in root.iter(f"{SVG}text") if t.get("class") == "gtitle"), None)
+    out = {"title": Box("", 0, 0, 0, 0) if title is None else
+           Box("".join(title.itertext()), float(title.get("x")), float(title.get("y")), 0, 17),
+           "size": (float(root.get("width")), float(root.get("height")))}
+    if "legend" in groups:
+        legend = groups["legend"][0]
+        bg = legend.find(f"{SVG}rect")
+        out["legend"] = Box("", *_translate(legend), float(bg.get("width")), float(bg.get("height")))
+    xy = groups["xy"][0]
+    clip = next(c for c in root.iter(f"{SVG}clipPath") if c.get("id", "").endswith("xyplot"))
+    rect = clip.find(f"{SVG}rect")
+    out["plot"] = Box("", *_translate(xy), float(rect.get("width")), float(rect.get("height")))
+    out["notes"] = []
+    for note in groups.get("annotation", []):
+        pointer = next(g for g in note.iter(f"{SVG}g") if g.get("class") == "cursor-pointer")
+        bg = pointer.find(f"{SVG}rect")
+        out["notes"].append(Box(" ".join(" ".join(note.itertext()).split()), *_translate(pointer),
+                                float(bg.get("width")), float(bg.get("height"))))
+    out["yticks"] = ["".join(g.itertext()) for g in groups.get("ytick", [])]
+    return out
+
+
+def layout_problems(svg: bytes) -> list[str]:
+    """What overlaps or leaves the figure, in words; [] when the picture reads."""
+    got = svg_layout(svg)
+    width, height = got["size"]
+    plot, title, legend = got["plot"], got["title"], got.get("legend")
+    problems = []
+    above = [legend] if legend else []
+    if legend and legend.y < title.bottom:
+        problems.append(f"legend top {legend.y} above the title's bottom {title.bottom}")
+    for note in got["notes"]:
+        if note.x < 0 or note.right > width or note.y < 0 or note.bottom > height:
+            problems.append(f"{note.text[:40]!r} leaves the {width}x{height} figure: {note}")
+        if note.text.isdigit() or "outlets shown" in note.text:  # badges and the headline: above the plot
+            above.append(note)
+            if note.bottom > plot.y + 1:
+                problems.append(f"{note.text[:40]!r} reaches into the plot")
+        elif "Filters:" in note.text or note.text[:2].strip().isdigit():  # footnote, event key: under it
+            if note.y < plot.bottom:
+                problems.append(f"{note.text[:40]!r} reaches into the plot")
+    for i, a in enumerate(above):
+        for b in above[:i]:
+            if a.overlaps(b):
+                problems.append(f"{a.text[:30]!r} overlaps {b.text[:30]!r}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def views() -> dict[str, pd.DataFrame]:
+    """One outlet, five, and thirty (more than the charts show), over three years."""
+    five = {"Christian Science Monitor": 17, "The Hill": 23, "Fox Online News": 27, "CNN (Web News)": 34,
+            "USA TODAY": 3}
+    return {"one": scored_frame({"The Hill": 23}, seed=1), "five": scored_frame(five, seed=2),
+            "all": scored_frame({f"Outlet number {i:02d} with a long name": 2 + i % 7 for i in range(30)}, seed=3)}
+
+
+@pytest.mark.parametrize("view", ["one", "five", "all"])
+@pytest.mark.parametrize("chart_id", list(CHARTS))
+def test_exported_svg_title_legend_notes_and_plot_never_collide(views, chart_id, view):
+    events = [("2018-03-01", "An event with a long label that would not fit beside the others"),
+              ("2019-07-12", "First delivery"), ("2019-07-14", "Two days later"), ("2019-07-17", "Five days later")]
+    ctx = replace(context(filters_text=LONG_FILTERS, version=VERSION), events=events)
+    svg = export_chart(chart_id, "svg", views[view], ctx).content
+    assert layout_problems(svg) == []
+    got = svg_layout(svg)
+    assert got["title"].text == CHARTS[chart_id].TITLE and got["size"][0] == 1000
+    if chart_id != "framing-over-time":  # every outlet named on its row
+        shown = min(views[view]["outlet"].nunique(), 25)
+        assert len(got["yticks"]) == shown
+        assert got["plot"].h >= 26 * shown
+
+
+@pytest.mark.parametrize("width", [579, 622])
+@pytest.mark.parametrize("chart_id", list(CHARTS))
+def test_page_figure_reads_in_a_chart_card(views, chart_id, width):
+    """The figure the page gets in a chart card on a 1280 px screen (579 px) and a 1366 px one (622 px)."""
+    ctx = replace(context(filters_text=LONG_FILTERS, version=VERSION), show_title=False)
+    for view, df in views.items():
+        fig = go.Figure(CHARTS[chart_id].create_figure(CHARTS[chart_id].process_data(df, ctx), ctx))
+        svg = figure_image(fig, "svg", width=width)
+        assert layout_problems(svg) == [], (view, width)
+        if chart_id != "framing-over-time":
+            assert len(svg_layout(svg)["yticks"]) == min(df["outlet"].nunique(), 25)

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard import theme
-from dashboard.charts.common import add_note, ensure_columns, factorize, family, note_of, outlet_order, top_outlets
+from dashboard.charts.common import (OUTLET_NAME, add_note, ensure_columns, factorize, family, footnote_of,
+                                     headline_of, label_room, outlet_order, top_outlets)
 from dashboard.charts.context import ChartContext
 
 CHART_ID = "actor-sentiment"
@@ -13,6 +14,8 @@ TITLE = "Sentiment toward actors by outlet"
 DESCRIPTION = ("Mean polarity of the sentences about each actor group (−1 negative … +1 positive); "
                "n = articles that mention the group.")
 COLUMNS = ["outlet", "actor", "actor_label", "mean_polarity", "n"]
+HEAT_ROW = 34  # px per outlet: a cell holds two lines (mean and n)
+SCALE_PX = 120  # the colour bar's length (its title beside it); the plot is at least this tall
 
 
 def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
@@ -21,10 +24,10 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     A missing value (NaN) means the article does not mention the group and is not counted.
     """
     df = ensure_columns(df, ("outlet", "framing"), families=("sent",))
-    df, note = top_outlets(df)
+    df, headline = top_outlets(df, ctx)
     actors = family(df, "sent")
     if df.empty or not actors:
-        return add_note(pd.DataFrame(columns=COLUMNS), note)
+        return add_note(pd.DataFrame(columns=COLUMNS), headline=headline)
     values = df[[f"sent:{a}" for a in actors]].to_numpy(dtype="float64", na_value=np.nan)
     # Per-outlet means and counts on integer codes (NaN = not mentioned, skipped by both).
     codes, names = factorize(df["outlet"])
@@ -47,14 +50,14 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
         "outlet": np.asarray(order, dtype=object)[oi], "actor": np.asarray(actors, dtype=object)[ai],
         "actor_label": labels[ai], "mean_polarity": mean[oi, ai], "n": count[oi, ai],
     })
-    return add_note(rows[COLUMNS], note)
+    return add_note(rows[COLUMNS], headline=headline)
 
 
 def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
     """Heatmap outlets × actor groups, purple (negative) ↔ green (positive), value and n in each cell."""
     if data.empty:
         return theme.empty_figure(ctx, TITLE, message=f"{theme.EMPTY_MESSAGE} mentioning an actor group",
-                                  note=note_of(data))
+                                  note=footnote_of(data))
     cols = data.to_dict("list")  # one row per outlet × actor: plain lists are cheapest here
     outlets = list(dict.fromkeys(cols["outlet"]))
     actors = list(dict.fromkeys(cols["actor"]))
@@ -79,14 +82,15 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
         textfont=dict(size=11), colorscale=theme.POLARITY_COLORSCALE, zmid=0,
         zmin=-theme.POLARITY_RANGE, zmax=theme.POLARITY_RANGE, xgap=2, ygap=2, hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>",
-        colorbar=dict(title=dict(text="polarity<br>− neg · pos +", side="top"), thickness=12, len=0.8,
-                      tickvals=[-theme.POLARITY_RANGE, 0, theme.POLARITY_RANGE],
+        colorbar=dict(title=dict(text="polarity<br>− neg · pos +", side="right"), thickness=12, lenmode="pixels",
+                      len=SCALE_PX, tickvals=[-theme.POLARITY_RANGE, 0, theme.POLARITY_RANGE],
                       ticktext=[f"≤ −{theme.POLARITY_RANGE:g}", "0", f"≥ +{theme.POLARITY_RANGE:g}"]),
     )
+    ticks = [n if len(o) <= OUTLET_NAME else theme.escape(o[:OUTLET_NAME - 1] + "…") for n, o in zip(names, outlets)]
     layout = dict(
         xaxis=dict(title=dict(text="actor group (sentences mentioning it)"), side="bottom", showgrid=False),
-        yaxis=dict(autorange="reversed", showgrid=False, tickvals=list(range(len(outlets))),
-                   ticktext=[n if len(o) <= 32 else theme.escape(o[:31] + "…") for n, o in zip(names, outlets)]),
+        yaxis=dict(autorange="reversed", showgrid=False, tickmode="array", tickvals=list(range(len(outlets))),
+                   ticktext=ticks),
     )
-    height = max(340, 190 + 34 * len(outlets))
-    return theme.finish([heat], layout, ctx, TITLE, note_of(data), height=height)
+    return theme.finish([heat], layout, ctx, TITLE, plot_height=max(HEAT_ROW * len(outlets), SCALE_PX),
+                        left=label_room(ticks), headline=headline_of(data))

@@ -5,14 +5,15 @@ import numpy as np
 import pandas as pd
 
 from dashboard import theme
-from dashboard.charts.common import add_note, ensure_columns, family_shares, note_of, outlet_order, top_outlets
+from dashboard.charts.common import (add_note, ensure_columns, family_shares, footnote_of, headline_of, label_room,
+                                     outlet_order, outlet_tick, top_outlets)
 from dashboard.charts.context import ChartContext
 
 
-def share_rows(df: pd.DataFrame, prefix: str, labels: dict[str, str], what: str) -> pd.DataFrame:
+def share_rows(df: pd.DataFrame, ctx: ChartContext, prefix: str, labels: dict[str, str], what: str) -> pd.DataFrame:
     """Rows of a share chart in display order: outlets as in `outlet_order`, categories as in the data."""
     df = ensure_columns(df, ("outlet", "framing"), families=(prefix,))
-    df, note = top_outlets(df)
+    df, headline = top_outlets(df, ctx)
     rows, without = family_shares(df, prefix, labels)
     # A few hundred rows at most: ordering them in Python beats pandas' per-call overhead.
     order = {name: i for i, name in enumerate(outlet_order(df))}
@@ -21,18 +22,19 @@ def share_rows(df: pd.DataFrame, prefix: str, labels: dict[str, str], what: str)
     place = sorted(range(len(rows)), key=lambda i: (order[outlets[i]], keys[cats[i]]))
     rows = rows.iloc[place].reset_index(drop=True)
     extra = f"{without} article{'s' if without != 1 else ''} with no {what} not counted" if without else ""
-    return add_note(rows, note, extra)
+    return add_note(rows, extra, headline=headline)
 
 
 def stacked_share_figure(data: pd.DataFrame, ctx: ChartContext, title: str, prefix: str,
                          x_title: str, empty: str) -> dict:
-    """One bar per outlet, one coloured segment per category; segments of a bar sum to 1."""
+    """One bar per outlet (every outlet named, each bar ROW_HEIGHT * 3/4 px thick, the figure as
+    tall as that takes), one coloured segment per category; segments of a bar sum to 1."""
     if data.empty:
-        return theme.empty_figure(ctx, title, message=empty, note=note_of(data))
+        return theme.empty_figure(ctx, title, message=empty, note=footnote_of(data))
     cols = data.to_dict("list")  # one row per outlet × category: plain lists are cheapest here
     outlets = list(dict.fromkeys(cols["outlet"]))
     keys = list(dict.fromkeys(cols[prefix]))
-    colours = theme.category_colours(keys)
+    colours = theme.category_colours(keys, ctx.axis)
     o_at = {o: i for i, o in enumerate(outlets)}
     k_at = {k: i for i, k in enumerate(keys)}
     n: dict = {}
@@ -45,11 +47,12 @@ def stacked_share_figure(data: pd.DataFrame, ctx: ChartContext, title: str, pref
         if isinstance(label, str):
             named.setdefault(k, label)
         grid[k_at[k], o_at[o]] = 0.0 if share is None or share != share else float(share)
-    ticks = [f"{theme.escape(o if len(o) <= 32 else o[:31] + '…')}  (n = {n[o]})" for o in outlets]
+    ticks = [outlet_tick(o, n[o]) for o in outlets]
     customdata = [[theme.escape(o), n[o]] for o in outlets]
-    traces = []
+    traces, names = [], []
     for key, share in zip(keys, grid):
         label = named.get(key, key)
+        names.append(theme.escape(label))
         traces.append(dict(
             type="bar", x=share, y=ticks, orientation="h", name=theme.escape(label),
             marker=dict(color=colours[key], line=dict(width=0.5, color="#ffffff")),
@@ -61,9 +64,11 @@ def stacked_share_figure(data: pd.DataFrame, ctx: ChartContext, title: str, pref
         ))
     layout = dict(
         barmode="stack", bargap=0.25, hovermode="closest",
-        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", traceorder="normal"),
+        legend=dict(traceorder="normal"),
         xaxis=dict(title=dict(text=x_title), range=[0, 1], tickformat=".0%", dtick=0.25),
-        yaxis=dict(categoryorder="array", categoryarray=ticks, autorange="reversed"),
+        # Every outlet named: tick labels from the array, never thinned out by plotly.
+        yaxis=dict(categoryorder="array", categoryarray=ticks, autorange="reversed", tickmode="array",
+                   tickvals=ticks, ticktext=ticks),
     )
-    height = max(340, 190 + theme.ROW_HEIGHT * len(outlets))
-    return theme.finish(traces, layout, ctx, title, note_of(data), height=height)
+    return theme.finish(traces, layout, ctx, title, footnote_of(data), plot_height=theme.ROW_HEIGHT * len(outlets),
+                        left=label_room(ticks), legend=names, headline=headline_of(data))

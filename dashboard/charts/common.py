@@ -7,7 +7,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # Student-t quantiles; scipy.stats takes twice as long to import
 
-MAX_OUTLETS = 25  # per-outlet charts stay readable on a laptop; the note says what was left out
+from dashboard import theme
+from dashboard.charts.context import ChartContext
+
+MAX_OUTLETS = 25  # per-outlet charts stay readable on a laptop; the headline says what was left out
+# Fewest articles for which an outlet's mean gets its 95% t-interval drawn; below, the mean is
+# marked "too few". With n = 4 the interval is ±0.46 at the corpus' median within-outlet standard
+# deviation (0.29, AllSides): half the −1..1 axis; with n = 5 ±0.36, and the sample SD itself is
+# within 0.6–2.9× the true one (95%) against 0.57–3.7× at n = 4. docs/method.md has the table.
+MIN_N_INTERVAL = 5
+OUTLET_NAME = 32  # characters of an outlet's name in a tick label (full name on hover)
 BASE_COLUMNS = ("id", "outlet", "title", "url", "date", "date_precision", "date_start", "framing",
                 "label", "confidence", "n_sentences")
 
@@ -53,18 +62,32 @@ def factorize(values: pd.Series | np.ndarray, mask: np.ndarray | None = None) ->
     return codes, np.asarray(names, dtype=object)
 
 
-def top_outlets(df: pd.DataFrame, limit: int = MAX_OUTLETS) -> tuple[pd.DataFrame, str]:
-    """Rows of the `limit` outlets with the most articles, and a note when some were left out."""
+def top_outlets(df: pd.DataFrame, ctx: ChartContext) -> tuple[pd.DataFrame, str]:
+    """Rows of the MAX_OUTLETS outlets with the most articles (every outlet if `ctx.all_outlets`),
+    and the headline saying what was left out ("" when nothing was)."""
     codes, names = factorize(df["outlet"])
     counts = np.bincount(codes[codes >= 0], minlength=len(names))
-    if len(names) <= limit:
+    if ctx.all_outlets or len(names) <= MAX_OUTLETS:
         return df, ""
     ranked = sorted(range(len(names)), key=lambda i: (-counts[i], str(names[i])))
-    keep = ranked[:limit]
+    keep = ranked[:MAX_OUTLETS]
     left = int(counts.sum() - counts[keep].sum())
-    note = (f"Showing the {limit} outlets with the most articles, of {len(names)} "
-            f"({left} articles from the others not shown); pick outlets with the filter")
-    return df[np.isin(codes, keep)], note
+    others = len(names) - MAX_OUTLETS
+    headline = (f"{MAX_OUTLETS} of {len(names)} outlets shown — the ones with the most articles "
+                f"({left} article{'s' if left != 1 else ''} from the other {others} not shown; "
+                "pick outlets with the filter)")
+    return df[np.isin(codes, keep)], headline
+
+
+def outlet_tick(name: str, n: int) -> str:
+    """An outlet's y-axis label: its name (cut at OUTLET_NAME characters) and its number of articles."""
+    name = name if len(name) <= OUTLET_NAME else name[:OUTLET_NAME - 1] + "…"
+    return f"{theme.escape(name)}  (n = {n})"
+
+
+def label_room(labels) -> int:
+    """Pixels the y-axis needs left of the plot for these tick labels (and the tick gap)."""
+    return int(max((theme.text_width(label, theme.FONT["size"]) for label in labels), default=0)) + 14
 
 
 def outlet_order(df: pd.DataFrame) -> list[str]:
@@ -93,12 +116,13 @@ def _nan_last(value: float) -> float:
 
 
 def t_half_width(std, n, level: float = 0.95) -> np.ndarray:
-    """Half-widths of Student-t intervals for many groups at once; NaN where n < 2."""
+    """Half-widths of Student-t intervals for many groups at once; NaN where n < MIN_N_INTERVAL."""
     n = np.asarray(n, dtype="float64")
     std = np.asarray(std, dtype="float64")
+    enough = n >= MIN_N_INTERVAL
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = stdtrit(np.where(n >= 2, n - 1, np.nan), 0.5 + level / 2)
-        return np.where(n >= 2, q * std / np.sqrt(n), np.nan)
+        q = stdtrit(np.where(enough, n - 1, np.nan), 0.5 + level / 2)
+        return np.where(enough, q * std / np.sqrt(n), np.nan)
 
 
 def parse_partial_date(value) -> pd.Timestamp | None:
@@ -113,14 +137,25 @@ def parse_partial_date(value) -> pd.Timestamp | None:
     return None
 
 
-def add_note(data: pd.DataFrame, *notes: str) -> pd.DataFrame:
-    """Attach the chart's note (what was left out and why) to the rows; figures and CSV show it."""
-    data.attrs["note"] = "; ".join(n for n in notes if n)
+def add_note(data: pd.DataFrame, *notes: str, headline: str = "") -> pd.DataFrame:
+    """Attach the chart's notes (what was left out and why) to the rows. The figure shows
+    `headline` above the plot and the others in its footnote; the CSV's note has them all."""
+    data.attrs["headline"] = headline
+    data.attrs["notes"] = "; ".join(n for n in notes if n)
     return data
 
 
+def headline_of(data: pd.DataFrame) -> str:
+    return str(data.attrs.get("headline", "") or "")
+
+
+def footnote_of(data: pd.DataFrame) -> str:
+    return str(data.attrs.get("notes", "") or "")
+
+
 def note_of(data: pd.DataFrame) -> str:
-    return str(data.attrs.get("note", "") or "")
+    """Every note of the rows, headline first (the CSV export's `note`)."""
+    return "; ".join(n for n in (headline_of(data), footnote_of(data)) if n)
 
 
 def family_shares(df: pd.DataFrame, prefix: str, labels: dict[str, str]) -> tuple[pd.DataFrame, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analysis.axis import Axis
+from dashboard.theme import PAGE_WIDTH
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,11 @@ class ChartContext:
     pairs (dates may be partial: "2019", "2019-07"); `filters_text` is a one-line human summary of
     the current filters, written into every figure's footnote and every exported file; `story` is the
     story's title (exports name it).
+    `all_outlets` shows every outlet in the per-outlet charts (by default the MAX_OUTLETS with
+    the most articles, with a note on what was left out). `width` is the narrowest width (px) the
+    figure must read at: legend rows, wrapped notes and the height are laid out for it (the page's
+    chart card; an export sets its image width). Without `show_title` the figure has no title nor
+    room for one (the page's chart card shows it).
     """
 
     axis: Axis
@@ -25,9 +31,13 @@ class ChartContext:
     filters_text: str = ""
     analyser_version: str = ""
     story: str = ""
+    all_outlets: bool = False
+    width: int = PAGE_WIDTH
+    show_title: bool = True
 
     @classmethod
-    def from_lexicon(cls, lexicon, filters_text: str = "", version: str = "") -> "ChartContext":
+    def from_lexicon(cls, lexicon, filters_text: str = "", version: str = "",
+                     all_outlets: bool = False) -> "ChartContext":
         """Build from a Lexicon (its `axis`, `frames`, `camps`, `actors`, `events`)."""
         return cls(
             axis=lexicon.axis,
@@ -38,6 +48,7 @@ class ChartContext:
             filters_text=filters_text,
             analyser_version=version,
             story=str(getattr(lexicon, "title", "") or ""),
+            all_outlets=all_outlets,
         )
 
     def label(self, kind: str, key: str) -> str:

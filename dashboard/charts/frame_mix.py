@@ -15,7 +15,7 @@ DESCRIPTION = ("Share of each frame category in an outlet's articles (each artic
 
 def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     """Rows `outlet, frame, frame_label, share, n_articles`; shares of one outlet sum to 1."""
-    return share_rows(df, "frame", ctx.frames, "frame terms")
+    return share_rows(df, ctx, "frame", ctx.frames, "frame terms")
 
 
 def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:

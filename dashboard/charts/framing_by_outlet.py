@@ -5,14 +5,14 @@ import numpy as np
 import pandas as pd
 
 from dashboard import theme
-from dashboard.charts.common import (add_note, ensure_columns, factorize, note_of, ordered_by_mean, t_half_width,
-                                     top_outlets)
+from dashboard.charts.common import (MIN_N_INTERVAL, add_note, ensure_columns, factorize, footnote_of, headline_of,
+                                     label_room, ordered_by_mean, outlet_tick, t_half_width, top_outlets)
 from dashboard.charts.context import ChartContext
 
 CHART_ID = "framing-by-outlet"
 TITLE = "Framing by outlet"
 DESCRIPTION = ("Every article is a dot on the story's framing axis; the diamond is the "
-               "outlet's mean with its 95% interval, n is the number of articles.")
+               f"outlet's mean with its 95% interval (from {MIN_N_INTERVAL} articles on), n is the number of articles.")
 MAX_POINTS = 200  # dots per outlet; mean and interval always use every article
 COLUMNS = ["id", "outlet", "title", "date", "framing", "label", "confidence", "outlet_n",
            "outlet_mean", "outlet_ci_low", "outlet_ci_high", "plotted"]
@@ -26,14 +26,15 @@ def _hash_unit(ids: pd.Series) -> np.ndarray:
 
 
 def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
-    """One row per article behind the chart, with its outlet's n, mean and 95% t-interval."""
+    """One row per article behind the chart, with its outlet's n, mean and 95% t-interval (empty
+    below MIN_N_INTERVAL articles)."""
     df = ensure_columns(df, ("id", "outlet", "title", "date", "framing", "label", "confidence"))
     known = df["framing"].notna().to_numpy()
     if not known.all():
         df = df[known]
-    df, note = top_outlets(df)
+    df, headline = top_outlets(df, ctx)
     if df.empty:
-        return add_note(pd.DataFrame(columns=COLUMNS), note)
+        return add_note(pd.DataFrame(columns=COLUMNS), headline=headline)
     framing = df["framing"].to_numpy(dtype="float64")
     # One factorisation of the outlet column serves the statistics, the sample and the order.
     codes, names = factorize(df["outlet"])
@@ -60,7 +61,7 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     rows = rows.assign(framing=framing[take], outlet_n=n[c], outlet_mean=mean[c], outlet_ci_low=(mean - half)[c],
                        outlet_ci_high=(mean + half)[c], plotted=plotted)[COLUMNS]
     extra = f"{sampled} articles not drawn as dots (at most {MAX_POINTS} per outlet) but counted" if sampled else ""
-    return add_note(rows, note, extra)
+    return add_note(rows, extra, headline=headline)
 
 
 def _escaped(values: pd.Series) -> list[str]:
@@ -71,15 +72,11 @@ def _escaped(values: pd.Series) -> list[str]:
     return theme.escape_all(["" if v is None or v != v else str(v) for v in values.tolist()])
 
 
-def _tick(outlet: str, n: int) -> str:
-    name = outlet if len(outlet) <= 32 else outlet[:31] + "…"
-    return f"{theme.escape(name)}  (n = {n})"
-
-
 def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
-    """Jittered strip per outlet (colour = framing), mean diamond, 95% interval line, n in the label."""
+    """Jittered strip per outlet (colour = framing), mean diamond, 95% interval line, n in the label;
+    an outlet with too few articles for an interval gets an open diamond marked "too few"."""
     if data.empty:
-        return theme.empty_figure(ctx, TITLE, note=note_of(data))
+        return theme.empty_figure(ctx, TITLE, note=footnote_of(data))
     outlets = data.drop_duplicates("outlet")
     names = outlets["outlet"].astype(object).tolist()
     means_all = outlets["outlet_mean"].to_numpy(dtype="float64")
@@ -111,25 +108,39 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
         if not (np.isnan(low) or np.isnan(high)):
             ci_x += [max(low, -1.0), min(high, 1.0), None]
             ci_y += [i, i, None]
-    traces.append(dict(type="scatter", x=ci_x, y=ci_y, mode="lines", name="95% interval",
-                       line=dict(color="#222222", width=3), hoverinfo="skip"))
+    if ci_x:
+        traces.append(dict(type="scatter", x=ci_x, y=ci_y, mode="lines", name="95% interval",
+                           line=dict(color="#222222", width=3), hoverinfo="skip"))
+    enough = np.asarray(ns) >= MIN_N_INTERVAL
+    too_few = f"too few articles for an interval (n < {MIN_N_INTERVAL})"
     mean_hover = []
     for o, m, n, low, high in zip(order, means, ns, lows, highs):
-        ci = f"95% interval {low:+.2f} … {high:+.2f}" if not np.isnan(low) else "one article: no interval"
+        ci = f"95% interval {low:+.2f} … {high:+.2f}" if not np.isnan(low) else too_few
         mean_hover.append(f"<b>{theme.escape(o)}</b><br>mean {m:+.2f} · n = {n}<br>{ci}")
-    traces.append(dict(
-        type="scatter", x=[float(m) for m in means], y=list(range(len(order))), mode="markers", name="outlet mean",
-        text=mean_hover, hovertemplate="%{text}<extra></extra>",
-        marker=dict(symbol="diamond", size=13, color=[theme.axis_colour(ctx.axis, m) for m in means],
-                    line=dict(width=1.5, color="#111111")),
-    ))
+    shown = np.flatnonzero(enough)
+    if len(shown):  # filled in the framing colour
+        traces.append(dict(
+            type="scatter", x=means[shown].tolist(), y=shown.tolist(), mode="markers", name="outlet mean",
+            text=[mean_hover[i] for i in shown], hovertemplate="%{text}<extra></extra>",
+            marker=dict(symbol="diamond", size=13, color=[theme.axis_colour(ctx.axis, means[i]) for i in shown],
+                        line=dict(width=1.5, color="#111111")),
+        ))
+    few = np.flatnonzero(~enough)
+    if len(few):  # open and dark: no interval to trust, nor a colour to read
+        traces.append(dict(
+            type="scatter", x=means[few].tolist(), y=few.tolist(), mode="markers", name=f"mean, {too_few}",
+            text=[mean_hover[i] for i in few], hovertemplate="%{text}<extra></extra>",
+            marker=dict(symbol="diamond-open", size=12, color="#111111", line=dict(width=2)),
+        ))
+    ticks = [outlet_tick(o, n) for o, n in zip(order, ns)]
     layout = dict(
         shapes=theme.axis_bands(ctx.axis, "x"),
         xaxis=dict(title=dict(text=theme.escape(ctx.axis.title)), range=[-1.05, 1.05], tickvals=[-1, -0.5, 0, 0.5, 1],
                    zeroline=True, zerolinecolor="#888888", zerolinewidth=1),
-        yaxis=dict(tickvals=list(range(len(order))), ticktext=[_tick(o, n) for o, n in zip(order, ns)],
+        yaxis=dict(tickmode="array", tickvals=list(range(len(order))), ticktext=ticks,
                    range=[len(order) - 0.5, -0.5], showgrid=False, zeroline=False),
-        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), hovermode="closest",
+        hovermode="closest",
     )
-    height = max(360, 170 + theme.ROW_HEIGHT * len(order))
-    return theme.finish(traces, layout, ctx, TITLE, note_of(data), height=height)
+    return theme.finish(traces, layout, ctx, TITLE, footnote_of(data), left=label_room(ticks),
+                        plot_height=max(theme.ROW_HEIGHT * len(order), 120), legend=[t["name"] for t in traces],
+                        headline=headline_of(data))

@@ -1,21 +1,28 @@
 """Monthly mean framing per outlet, with the story's key events marked."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from dashboard import theme
-from dashboard.charts.common import add_note, ensure_columns, factorize, note_of, parse_partial_date
+from dashboard.charts.common import add_note, ensure_columns, factorize, footnote_of, parse_partial_date
 from dashboard.charts.context import ChartContext
 
 CHART_ID = "framing-over-time"
 TITLE = "Framing over time"
 DESCRIPTION = ("Monthly mean framing per outlet (marker size = number of articles), with the "
-               "story's key events as dotted lines.")
+               "story's key events as numbered dotted lines (key under the chart).")
 MAX_LINES = 8  # outlets drawn as their own line; the rest are pooled as OTHER
 OTHER = "other outlets"
 COLUMNS = ["outlet", "month", "n", "mean_framing"]
-EVENT_LABEL = 26  # characters of an event label shown on the chart (full text on hover)
+PLOT_PX = 320  # height of the plot area
+LEFT = 72  # px left of the plot: the y-axis title and its tick labels
+TICK_PX = 75  # px per x-axis label at most ("Jan 2019" is about 55)
+BADGE_PX = 20  # px between two event badges in one lane (a badge is about 14 wide)
+LANE_PX = 18  # height of a lane of event badges
+EDGE_DAYS = pd.Timedelta(days=2)  # beyond the first and last month: plotly drops a tick on the range's end
 
 
 def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
@@ -56,25 +63,55 @@ def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     return add_note(rows, *notes)
 
 
-def _events_in(ctx: ChartContext, first: pd.Timestamp, last: pd.Timestamp) -> list[tuple[pd.Timestamp, str]]:
-    """Events inside the shown period (one month of slack each side)."""
-    lo, hi = first - pd.DateOffset(months=1), last + pd.DateOffset(months=1, days=27)
-    out = []
+@dataclass(frozen=True)
+class Event:
+    """One of the story's events inside the shown period, as the chart marks it."""
+
+    number: int  # its badge, counted in date order within the shown period
+    day: pd.Timestamp
+    when: str  # its date as precise as the story file gives it ("12 Jul 2019", "Dec 2017", "2019")
+    label: str
+    lane: int  # 0 = the row of badges nearest the plot
+
+
+def _events_in(ctx: ChartContext, lo: pd.Timestamp, hi: pd.Timestamp, plot_px: float) -> list[Event]:
+    """The story's events from `lo` to `hi`, numbered by date; a badge goes to the lowest lane where
+    it keeps BADGE_PX from the badge before it at `plot_px` wide, so no two overlap."""
+    found = []
     for when, label in ctx.events:
         ts = parse_partial_date(when)
         if ts is not None and lo <= ts <= hi:
-            out.append((ts, str(label)))
-    return sorted(out)
+            text = str(when).strip()
+            shown = f"{ts.day} {ts:%b %Y}" if len(text) >= 10 else f"{ts:%b %Y}" if len(text) >= 7 else f"{ts:%Y}"
+            found.append((ts, shown, str(label)))
+    events, ends = [], []  # ends[lane]: x (px) of the last badge in that lane
+    for number, (ts, shown, label) in enumerate(sorted(found, key=lambda e: e[0]), start=1):
+        x = (ts - lo) / (hi - lo) * plot_px
+        lane = next((i for i, end in enumerate(ends) if x - end >= BADGE_PX), len(ends))
+        ends[lane:lane + 1] = [x]
+        events.append(Event(number, ts, shown, label, lane))
+    return events
+
+
+def time_ticks(lo: pd.Timestamp, hi: pd.Timestamp, plot_px: float) -> dict:
+    """x-axis tick settings for monthly points from `lo` to `hi`: whole months, quarters, half
+    years or years apart (at most one label per TICK_PX), labelled "Jan 2019" or "2019"."""
+    months = (hi.year - lo.year) * 12 + hi.month - lo.month
+    room = max(int(plot_px // TICK_PX), 2)
+    step = next((k for k in (1, 2, 3, 6, 12, 24, 60, 120) if months / k <= room), 240)
+    return dict(tick0="2000-01-01", dtick=f"M{step}", tickformat="%b %Y" if step < 12 else "%Y")
 
 
 def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
-    """Lines per outlet of monthly mean framing; markers sized by n; events as vertical lines."""
+    """Lines per outlet of monthly mean framing (markers sized by n) over whole-month ticks; the
+    story's events in the period as dotted lines with numbered badges above the plot (full text
+    on hover and in the key under the chart)."""
     if data.empty:
         return theme.empty_figure(ctx, TITLE, message=f"{theme.EMPTY_MESSAGE} with a day or month date",
-                                  note=note_of(data))
+                                  note=footnote_of(data))
     months = pd.to_datetime(data["month"], format="%Y-%m")
     names = list(dict.fromkeys(data["outlet"]))
-    colours = theme.category_colours([n for n in names if n != OTHER])
+    colours = theme.category_colours([n for n in names if n != OTHER], ctx.axis)
     colours[OTHER] = theme.OTHER_COLOUR
     # Marker size compares outlets; the pooled rest would dwarf them, so it is sized on its own.
     own = data.loc[data["outlet"] != OTHER, "n"]
@@ -97,24 +134,28 @@ def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
             hovertemplate=(f"<b>{theme.escape(name)}</b><br>%{{x|%B %Y}}<br>"
                            "mean framing %{y:+.2f}<br>n = %{customdata}<extra></extra>"),
         ))
-    level, previous = 0, None
-    for ts, label in _events_in(ctx, months.min(), months.max()):
-        # Events close together get their labels at alternating heights so they stay readable.
-        level = (level + 1) % 3 if previous is not None and (ts - previous).days < 120 else 0
-        previous = ts
-        short = label if len(label) <= EVENT_LABEL else label[:EVENT_LABEL - 1] + "…"
-        day = ts.strftime("%Y-%m-%d")
+    # One month of room each side: every point and every event shown sits inside the axis.
+    lo, hi = months.min() - pd.DateOffset(months=1), months.max() + pd.DateOffset(months=1)
+    plot_px = ctx.width - LEFT - theme.RIGHT_PX
+    events = _events_in(ctx, lo, hi, plot_px)
+    for event in events:
+        day = event.day.strftime("%Y-%m-%d")
         shapes.append(dict(type="line", xref="x", yref="paper", x0=day, x1=day, y0=0, y1=1,
-                           line=dict(color="#444444", width=1, dash="dot"), name=f"event: {label}"))
-        notes.append(dict(x=day, y=0.99 - 0.33 * level, xref="x", yref="paper", text=theme.escape(short),
-                          hovertext=theme.escape(f"{ts:%d %b %Y}: {label}"), showarrow=False,
-                          textangle=-90, xanchor="right", yanchor="top", xshift=-1,
-                          font=dict(size=10, color="#333333"), name="event"))
+                           line=dict(color="#444444", width=1, dash="dot"), name=f"event {event.number}"))
+        notes.append(dict(x=day, y=1, xref="x", yref="paper", yanchor="bottom", yshift=2 + LANE_PX * event.lane,
+                          text=str(event.number), hovertext=theme.escape(f"{event.when}: {event.label}"),
+                          showarrow=False, font=dict(size=10, color="#222222"), bgcolor="#ffffff",
+                          bordercolor="#444444", borderwidth=1, borderpad=2, name="event"))
     layout = dict(
         shapes=shapes, annotations=notes,
         yaxis=dict(title=dict(text=theme.escape(ctx.axis.title)), range=[-1.05, 1.05], tickvals=[-1, -0.5, 0, 0.5, 1],
                    zeroline=True, zerolinecolor="#888888"),
-        xaxis=dict(title=dict(text="month of publication"), showgrid=False, type="date"),
-        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), hovermode="closest",
+        xaxis=dict(title=dict(text="month of publication"), showgrid=False, type="date",
+                   range=[f"{day:%Y-%m-%d}" for day in (lo - EDGE_DAYS, hi + EDGE_DAYS)],
+                   **time_ticks(lo, hi, plot_px)),
+        hovermode="closest",
     )
-    return theme.finish(traces, layout, ctx, TITLE, note_of(data), height=540, top=120)
+    key = [f"{e.number}  {e.when} · {e.label}" for e in events]
+    above = (1 + max(e.lane for e in events)) * LANE_PX + 4 if events else 0
+    return theme.finish(traces, layout, ctx, TITLE, footnote_of(data), plot_height=PLOT_PX, left=LEFT,
+                        legend=[t["name"] for t in traces], above=above, key=key)

@@ -15,7 +15,7 @@ DESCRIPTION = ("Share of quoted or attributed text by camp (Turkish government, 
 
 def process_data(df: pd.DataFrame, ctx: ChartContext) -> pd.DataFrame:
     """Rows `outlet, voice, voice_label, share, n_articles`; shares of one outlet sum to 1."""
-    return share_rows(df, "voice", ctx.camps, "attributed text")
+    return share_rows(df, ctx, "voice", ctx.camps, "attributed text")
 
 
 def create_figure(data: pd.DataFrame, ctx: ChartContext) -> dict:
