@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest
 
 from dashboard import checks, ids, layout
 from dashboard.auth import current_writer
-from dashboard.data import (SCOPE_ALL, SCOPE_CORE, Filters, article_of, get_reader, outlet_options, outlet_value,
+from dashboard.data import (ROWS_ALL, ROWS_TOP, SCOPE_ALL, SCOPE_CORE, Filters, article_of, get_reader, outlet_options, outlet_value,
                             with_article)
 from dashboard.service import (Config, article_detail, dataset, export_download, filters_of, render_view,
                                table_page)
@@ -24,9 +24,9 @@ from dashboard.uploads import handle_upload, job_statuses
 
 
 def sync_filters(all_labels, triggered: str | None, search, outlets, start, end, labels, q, scope=SCOPE_ALL,
-                 clear_clicked: bool = False):
+                 rows=ROWS_TOP, clear_clicked: bool = False):
     """Keep the address and the controls in step; returns (search, outlets, start, end, labels, q,
-    scope). `all_labels` are the story's labels (the label checklist's options).
+    scope, rows). `all_labels` are the story's labels (the label checklist's options).
 
     From the address (page load, back/forward, a shared link) the controls are set; from a
     control the address is rewritten, keeping the open article. `no_update` where nothing
@@ -34,19 +34,19 @@ def sync_filters(all_labels, triggered: str | None, search, outlets, start, end,
     """
     outlets, labels = checks.texts(outlets, "the outlet filter"), checks.texts(labels, "the label filter")
     start, end, q = checks.text(start, "the start date"), checks.text(end, "the end date"), checks.text(q, "the search text")
-    scope = checks.text(scope, "the core switch")
+    scope, rows = checks.text(scope, "the core switch"), checks.text(rows, "the outlet rows switch")
     search = checks.text(search, "the address's query")
     if clear_clicked:
-        return with_article("", article_of(search)), [], None, None, list(all_labels), "", SCOPE_ALL
+        return with_article("", article_of(search)), [], None, None, list(all_labels), "", SCOPE_ALL, ROWS_TOP
     if triggered in (None, ids.URL):
         f = Filters.from_query(search, all_labels)
         return (no_update, [outlet_value(o) for o in f.outlets], f.start, f.end, list(f.labels or all_labels), f.q,
-                SCOPE_CORE if f.core else SCOPE_ALL)
-    f = Filters.from_controls(all_labels, outlets, start, end, labels, q, scope)
+                SCOPE_CORE if f.core else SCOPE_ALL, ROWS_ALL if f.all_outlets else ROWS_TOP)
+    f = Filters.from_controls(all_labels, outlets, start, end, labels, q, scope, rows)
     query = with_article(f.to_query(), article_of(search))
     if query == (search or ""):
-        return (no_update,) * 7
-    return (query,) + (no_update,) * 6
+        return (no_update,) * 8
+    return (query,) + (no_update,) * 7
 
 
 def outlets_with_unknown(cfg: Config, triggered: str | None, search: str | None):
@@ -114,6 +114,7 @@ def register(app: Dash, cfg: Config) -> None:
         Output(ids.LABEL_FILTER, "value"),
         Output(ids.SEARCH_FILTER, "value"),
         Output(ids.SCOPE_FILTER, "value"),
+        Output(ids.ROWS_FILTER, "value"),
     ]
 
     @app.callback(
@@ -126,12 +127,13 @@ def register(app: Dash, cfg: Config) -> None:
         Input(ids.LABEL_FILTER, "value"),
         Input(ids.SEARCH_FILTER, "value"),
         Input(ids.SCOPE_FILTER, "value"),
+        Input(ids.ROWS_FILTER, "value"),
         Input(ids.CLEAR_FILTERS, "n_clicks"),
     )
-    def _sync(search, outlets, start, end, labels, q, scope, _clear):
+    def _sync(search, outlets, start, end, labels, q, scope, rows, _clear):
         trig = ctx.triggered_id
         synced = sync_filters(get_reader(cfg.lexicon_path)[0].labels, trig, search, outlets, start, end, labels, q,
-                              scope, clear_clicked=trig == ids.CLEAR_FILTERS)
+                              scope, rows, clear_clicked=trig == ids.CLEAR_FILTERS)
         return (*synced, outlets_with_unknown(cfg, trig, search))
 
     @app.callback(

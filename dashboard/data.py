@@ -28,6 +28,7 @@ MAX_OUTLETS = 200  # a URL can name at most this many outlets; more is ignored
 MAX_TEXT = 200  # longest search string / outlet name taken from a URL
 MAX_LABELS = 3  # a story has three labels; more label values in a URL are ignored
 SCOPE_ALL, SCOPE_CORE = "all", "core"  # the core switch's values; `?scope=core` in the address
+ROWS_TOP, ROWS_ALL = "top", "all"  # per-outlet charts: the biggest outlets, or every one (`?rows=all`)
 
 
 # ---------------------------------------------------------------- filters
@@ -54,6 +55,7 @@ class Filters:
     labels: tuple[str, ...] = ()  # the story's labels to keep; empty = every label
     q: str = ""
     core: bool = False  # only articles in the story's core thread (stories without one ignore it)
+    all_outlets: bool = False  # not a filter: per-outlet charts show every outlet, not the biggest
 
     def __post_init__(self) -> None:
         outlets = tuple(dict.fromkeys(str(o)[:MAX_TEXT] for o in self.outlets if o))[:MAX_OUTLETS]
@@ -64,6 +66,7 @@ class Filters:
         object.__setattr__(self, "end", _clean_date(self.end))
         object.__setattr__(self, "q", " ".join(str(self.q or "").split())[:MAX_TEXT])
         object.__setattr__(self, "core", self.core is True)
+        object.__setattr__(self, "all_outlets", self.all_outlets is True)
 
     @staticmethod
     def story_labels(all_labels, given) -> tuple[str, ...]:
@@ -72,11 +75,12 @@ class Filters:
         return () if len(chosen) == len(all_labels) else chosen
 
     @classmethod
-    def from_controls(cls, all_labels, outlets, start, end, labels, q, scope=None) -> "Filters":
-        """From the page's controls (`outlets` are dropdown values, `scope` the core switch's value);
-        `all_labels` are the story's labels."""
+    def from_controls(cls, all_labels, outlets, start, end, labels, q, scope=None, rows=None) -> "Filters":
+        """From the page's controls (`outlets` are dropdown values, `scope` the core switch's value,
+        `rows` the outlet-rows switch's); `all_labels` are the story's labels."""
         return cls(outlets=outlet_names(outlets), start=start, end=end,
-                   labels=cls.story_labels(all_labels, labels), q=q or "", core=scope == SCOPE_CORE)
+                   labels=cls.story_labels(all_labels, labels), q=q or "", core=scope == SCOPE_CORE,
+                   all_outlets=rows == ROWS_ALL)
 
     @classmethod
     def from_query(cls, query: str | None, all_labels) -> "Filters":
@@ -90,6 +94,7 @@ class Filters:
             labels=cls.story_labels(all_labels, params.get("label", ())),
             q=(params.get("q") or [""])[0],
             core=(params.get("scope") or [""])[0] == SCOPE_CORE,
+            all_outlets=(params.get("rows") or [""])[0] == ROWS_ALL,
         )
 
     @classmethod
@@ -102,6 +107,7 @@ class Filters:
             labels=cls.story_labels(all_labels, args.getlist("label")),
             q=args.get("q", ""),
             core=args.get("scope") == SCOPE_CORE,
+            all_outlets=args.get("rows") == ROWS_ALL,
         )
 
     def to_query(self) -> str:
@@ -116,6 +122,8 @@ class Filters:
             pairs.append(("q", self.q))
         if self.core:
             pairs.append(("scope", SCOPE_CORE))
+        if self.all_outlets:
+            pairs.append(("rows", ROWS_ALL))
         return "?" + urlencode(pairs) if pairs else ""
 
     def describe(self) -> str:

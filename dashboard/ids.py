@@ -12,6 +12,7 @@ DATE_FILTER = "date-filter"
 LABEL_FILTER = "label-filter"
 SEARCH_FILTER = "search-filter"
 SCOPE_FILTER = "scope-filter"  # all articles, or the story's core thread only
+ROWS_FILTER = "rows-filter"  # per-outlet charts: the outlets with most articles, or every one
 CLEAR_FILTERS = "clear-filters"
 SUMMARY = "filter-summary"
 

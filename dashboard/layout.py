@@ -14,7 +14,8 @@ from dash import dcc, html
 from analysis.corpus import FORMATS_TEXT
 from analysis.uploaded import MAX_DATE, MAX_OUTLET
 from dashboard import ids, theme
-from dashboard.data import SCOPE_ALL, SCOPE_CORE, Dataset, outlet_options
+from dashboard.charts.common import MAX_OUTLETS
+from dashboard.data import ROWS_ALL, ROWS_TOP, SCOPE_ALL, SCOPE_CORE, Dataset, outlet_options
 
 MAX_UPLOAD_FILE = 5 * 1024 * 1024
 MAX_UPLOAD_TOTAL = 20 * 1024 * 1024
@@ -154,12 +155,34 @@ def scope_filter(ds: Dataset, lexicon) -> html.Div:
     )
 
 
+def rows_filter(ds: Dataset) -> html.Div:
+    """Per-outlet charts: the outlets with most articles (the charts say how many are left out), or
+    every outlet. Hidden while the store holds no more outlets than the charts show anyway."""
+    n = len(ds.outlet_counts)
+    return html.Div(
+        className="filter rows",
+        hidden=n <= MAX_OUTLETS,
+        children=[
+            html.Label("Outlets in the charts"),
+            dcc.RadioItems(
+                id=ids.ROWS_FILTER,
+                options=[{"label": f"the {MAX_OUTLETS} with most articles", "value": ROWS_TOP},
+                         {"label": f"all {n:,}" + (" (long charts)" if n > 4 * MAX_OUTLETS else ""),
+                          "value": ROWS_ALL}],
+                value=ROWS_TOP,
+                inline=True,
+            ),
+        ],
+    )
+
+
 def filters_row(ds: Dataset, lexicon) -> html.Section:
     axis = lexicon.axis
     return html.Section(
         className="filters card",
         children=[
             scope_filter(ds, lexicon),
+            rows_filter(ds),
             html.Div(
                 className="filter outlet",
                 children=[

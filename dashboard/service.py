@@ -4,7 +4,7 @@ functions of the app's Config; nothing here knows about Dash callbacks."""
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dash import no_update
@@ -42,7 +42,7 @@ def chart_context(cfg: Config, filters: Filters):
     from dashboard.charts.context import ChartContext
 
     lexicon, version = get_reader(cfg.lexicon_path)
-    return ChartContext.from_lexicon(lexicon, filters.describe(), version)
+    return ChartContext.from_lexicon(lexicon, filters.describe(), version, all_outlets=filters.all_outlets)
 
 
 def filtered(cfg: Config, filters: Filters):
@@ -63,10 +63,10 @@ def chart_figure(chart_id: str, rows, chart_ctx):
     from dashboard.charts import CHARTS
 
     module = CHARTS[chart_id]
-    fig = module.create_figure(module.process_data(rows, chart_ctx), chart_ctx)
-    # On the page the card already shows the title; exports (dashboard.export) keep it in the figure.
-    layout = dict(fig["layout"], title=dict(fig["layout"].get("title", {}), text=""))
-    return {"data": fig["data"], "layout": layout}
+    # On the page the card shows the title; exports (dashboard.export) keep it in the figure.
+    page_ctx = replace(chart_ctx, show_title=False)
+    fig = module.create_figure(module.process_data(rows, page_ctx), page_ctx)
+    return {"data": fig["data"], "layout": fig["layout"]}
 
 
 

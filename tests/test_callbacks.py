@@ -94,7 +94,7 @@ def test_address_sets_the_controls():
     out = sync_filters(LABELS, None, "?outlet=Beta+Wire&start=2018-01-01&label=neutral&q=patriot&scope=core",
                        [], None, None, [], "")
     assert out[0] is no_update
-    assert out[1:] == ([outlet_value("Beta Wire")], "2018-01-01", None, ["neutral"], "patriot", "core")
+    assert out[1:] == ([outlet_value("Beta Wire")], "2018-01-01", None, ["neutral"], "patriot", "core", "top")
 
 
 def test_controls_rewrite_the_address_and_unchanged_is_no_update():
@@ -106,7 +106,9 @@ def test_controls_rewrite_the_address_and_unchanged_is_no_update():
     same = sync_filters(LABELS, ids.OUTLET_FILTER, out[0], picked, "2019-01-01", None, labels, "")
     assert all(v is no_update for v in same)
     cleared = sync_filters(LABELS, ids.CLEAR_FILTERS, out[0], picked[:1], None, None, labels, "", clear_clicked=True)
-    assert cleared == ("", [], None, None, labels, "", "all")
+    assert cleared == ("", [], None, None, labels, "", "all", "top")
+    every = sync_filters(LABELS, ids.ROWS_FILTER, out[0], picked, "2019-01-01", None, labels, "", "all", "all")
+    assert every[0] == out[0] + "&rows=all"
     core = sync_filters(LABELS, ids.SCOPE_FILTER, out[0], picked, "2019-01-01", None, labels, "", "core")
     assert core[0] == out[0] + "&scope=core"
 

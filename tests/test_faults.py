@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from urllib.parse import urlencode
 import random
 import re
 import sqlite3
@@ -338,14 +339,12 @@ def test_article_detail_renders_hostile_text_as_plain_text(hostile_app):
     assert '"dangerously_allow_html": true' not in layout_json.replace('":true', '": true')
 
     for article_id in ("hostile-1", "hostile-2"):
-        result = _post_callback(
+        result = _post_callback(  # the panel follows the address a click writes (?article=ID)
             client,
             output=f"..{ids.DETAIL}.children...{ids.SELECTED_ARTICLE}.data..",
-            inputs=[
-                {"id": ids.TABLE, "property": "cellClicked", "value": {"rowId": article_id, "colId": "title"}},
-                {"id": "framing-by-outlet", "property": "clickData", "value": None},
-            ],
-            changed=f"{ids.TABLE}.cellClicked",
+            inputs=[{"id": ids.URL, "property": "search", "value": "?" + urlencode({"article": article_id})}],
+            changed=f"{ids.URL}.search",
+            state=[{"id": ids.SELECTED_ARTICLE, "property": "data", "value": None}],
         )
         detail = result["response"][ids.DETAIL]["children"]
         nodes = _walk(detail, [])
@@ -369,9 +368,9 @@ def test_view_callback_survives_hostile_outlet_filter(hostile_app):
         {"id": ids.SUMMARY, "property": "children"},
         {"id": ids.EMPTY_STATE, "property": "hidden"},
         {"id": ids.CHARTS_SECTION, "property": "hidden"},
+        {"id": ids.VIEW_QUERY, "property": "data"},
     ]
     output = "..." .join(f"{o['id']}.{o['property']}" for o in outputs)
-    from urllib.parse import urlencode
 
     search = "?" + urlencode({"outlet": "<b>Bold Wire</b>", "q": "<script>"})
     result = _post_callback(
@@ -380,6 +379,7 @@ def test_view_callback_survives_hostile_outlet_filter(hostile_app):
         inputs=[{"id": ids.URL, "property": "search", "value": search},
                 {"id": ids.DATA_VERSION, "property": "data", "value": "x"}],
         changed=f"{ids.URL}.search",
+        state=[{"id": ids.VIEW_QUERY, "property": "data", "value": None}],
     )
     summary = result["response"][ids.SUMMARY]["children"]
     assert isinstance(summary, str)  # text, not markup
@@ -489,7 +489,7 @@ def test_crafted_callback_bodies_get_a_400_with_a_message(tmp_path, case):
 
     client = create_app(tmp_path / "s.db", upload_dir=tmp_path / "uploads").server.test_client()
     view = ".." + "...".join(f"{c}.figure" for c in ids.CHART_IDS) + \
-        f"...{ids.SUMMARY}.children...{ids.EMPTY_STATE}.hidden...{ids.CHARTS_SECTION}.hidden.."
+        f"...{ids.SUMMARY}.children...{ids.EMPTY_STATE}.hidden...{ids.CHARTS_SECTION}.hidden...{ids.VIEW_QUERY}.data.."
     rows = f"{ids.TABLE}.getRowsResponse"
     url = [{"id": ids.URL, "property": "search", "value": ""}]
 
@@ -499,7 +499,8 @@ def test_crafted_callback_bodies_get_a_400_with_a_message(tmp_path, case):
 
     if case == "view-search":
         resp = _dash_post(client, view, [{"id": ids.URL, "property": "search", "value": {"outlet": 1}},
-                                         {"id": ids.DATA_VERSION, "property": "data", "value": "x"}], f"{ids.URL}.search")
+                                         {"id": ids.DATA_VERSION, "property": "data", "value": "x"}], f"{ids.URL}.search",
+                          [{"id": ids.VIEW_QUERY, "property": "data", "value": None}])
     elif case == "rows-start":
         resp = rows_request({"startRow": "abc", "endRow": 10})
     elif case == "rows-filter":
@@ -508,8 +509,8 @@ def test_crafted_callback_bodies_get_a_400_with_a_message(tmp_path, case):
         resp = rows_request({"startRow": 0, "endRow": 10, "sortModel": "title"})
     elif case == "detail-cell":
         resp = _dash_post(client, f"..{ids.DETAIL}.children...{ids.SELECTED_ARTICLE}.data..",
-                          [{"id": ids.TABLE, "property": "cellClicked", "value": ["a1"]},
-                           {"id": "framing-by-outlet", "property": "clickData", "value": None}], f"{ids.TABLE}.cellClicked")
+                          [{"id": ids.URL, "property": "search", "value": ["?article=a1"]}], f"{ids.URL}.search",
+                          [{"id": ids.SELECTED_ARTICLE, "property": "data", "value": None}])
     else:
         resp = _dash_post(client, f"..{ids.UPLOAD_MESSAGES}.children...{ids.JOBS}.data...{ids.JOB_POLL}.disabled..",
                           [{"id": ids.UPLOAD_PAYLOAD, "property": "data", "value": {"contents": [1, 2], "filenames": []}}],
