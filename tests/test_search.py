@@ -15,7 +15,7 @@ from analysis.models import Article
 from analysis.pipeline import score_pending
 from analysis.scoring import Analyser
 from analysis.store import Store
-from dashboard import callbacks
+from dashboard import service
 from dashboard.data import Filters, build_dataset, filter_mask, load_dataset
 
 TEXTS = [
@@ -160,7 +160,7 @@ def env(tmp_path_factory):
     with Store(db) as store:
         store.add_articles(ARTICLES)
         score_pending(store, Analyser.load())
-    return callbacks.Config(db_path=str(db))
+    return service.Config(db_path=str(db))
 
 
 @pytest.mark.parametrize("q, expected", [
@@ -173,9 +173,9 @@ def env(tmp_path_factory):
 ])
 def test_views_and_the_table_follow_a_search(env, q, expected):
     query = "?" + urlencode({"q": q})
-    rows = callbacks.table_page(env, query, {"startRow": 0, "endRow": 50})
+    rows = service.table_page(env, query, {"startRow": 0, "endRow": 50})
     assert {r["id"] for r in rows["rowData"]} == expected
-    out = callbacks.render_view(env, query)
+    out = service.render_view(env, query)
     assert out["summary"].startswith(f"{len(expected)} of {len(ARTICLES)} articles")
 
 
@@ -184,9 +184,9 @@ def test_a_new_article_is_found_once_the_dashboard_reloads(env):
         store.add_articles([Article(id="n3", outlet="North Wire", title="Late news", date="2020-02-01",
                                     date_precision="day", text="A quokka-shaped drone was seen near the base.")])
     load_dataset(env.db_path, env.lexicon_path, wait=True)  # the frame lists n3 once it is scored
-    assert callbacks.table_page(env, "?q=quokka", {"startRow": 0, "endRow": 50})["rowData"] == []
+    assert service.table_page(env, "?q=quokka", {"startRow": 0, "endRow": 50})["rowData"] == []
     with Store(env.db_path) as store:
         score_pending(store, Analyser.load())
     load_dataset(env.db_path, env.lexicon_path, wait=True)
-    rows = callbacks.table_page(env, "?q=quokka", {"startRow": 0, "endRow": 50})["rowData"]
+    rows = service.table_page(env, "?q=quokka", {"startRow": 0, "endRow": 50})["rowData"]
     assert [r["id"] for r in rows] == ["n3"]
