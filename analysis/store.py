@@ -34,7 +34,6 @@ SCHEMA_VERSION = 6
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
-_TERMS = 200  # trigrams per OR query (FTS5 refuses expressions nested deeper than 256)
 
 # Free-text search. The index holds every title and text as Python lower-cases it, and the
 # trigram tokenizer is told not to fold case itself (its folding differs from str.lower() for
@@ -632,20 +631,20 @@ class Store:
             return []  # a lone surrogate: no stored text can hold one
         with self._snapshot() as conn:
             if not needle:
-                return [r[0] for r in self._fetchall(conn, "SELECT id FROM articles")]
+                return sorted(r[0] for r in self._fetchall(conn, "SELECT id FROM articles"))
             if len(needle) >= 3:
-                queries = [_phrase(needle)]
-            else:
-                terms = [r[0] for r in self._fetchall(
-                    conn, "SELECT term FROM articles_fts_terms WHERE term >= ? AND term <= ?",
-                    (needle, needle + "\U0010ffff" * (3 - len(needle))))]
-                queries = [" OR ".join(map(_phrase, terms[i:i + _TERMS])) for i in range(0, len(terms), _TERMS)]
-            ids: set[str] = set()
-            for query in queries:
-                ids.update(r[0] for r in self._fetchall(
-                    conn, "SELECT id FROM articles WHERE rowid IN"
-                          " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", (query,)))
-        return sorted(ids)
+                query = _phrase(needle)
+            else:  # every trigram that begins with it (the end marker gives each character one)
+                terms = self._fetchall(conn, "SELECT term FROM articles_fts_terms WHERE term >= ? AND term <= ?",
+                                       (needle, needle + "\U0010ffff" * (3 - len(needle))))
+                if not terms:
+                    return []
+                query = " OR ".join(_phrase(t) for t, in terms)
+            # "+rowid": read the ids from the small index of ids, keeping the matches, rather than
+            # look each match up in the articles table (2-3x faster for common words).
+            return sorted(r[0] for r in self._fetchall(
+                conn, "SELECT id FROM articles WHERE +rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)",
+                (query,)))
 
     def count(self) -> int:
         """Number of stored articles."""

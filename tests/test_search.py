@@ -55,7 +55,7 @@ NEEDLES = [
     '"no deal"', '"', '""', "(again)", "- near", "near the end * and", "* and or not", "^start", "col:x", "{a b}",
     "NOT", "AND", "OR", "*",
     # short strings and special characters
-    "eu", "EU", "x", "e", "ğ", "a", " ", "s", "ı", "\x00", "a\x00b", "z", "Z", "AA", "aa",
+    "eu", "EU", "x", "e", "ğ", "a", " ", "", "s", "ı", "\x00", "a\x00b", "z", "Z", "AA", "aa",
 ]
 
 
