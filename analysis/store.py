@@ -206,7 +206,7 @@ def _search_unicode(conn: sqlite3.Connection) -> int | None:
 
 def _index_articles(conn: sqlite3.Connection) -> None:
     """Fill the search index from every stored title and text (one pass; inside the caller's
-    transaction). About 110 s for 37,544 articles (225 MB of text)."""
+    transaction). About 100 s of CPU for 37,544 articles (225 MB of text)."""
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
     conn.execute("INSERT INTO articles_fts (rowid, title, text)"
                  " SELECT rowid, search_text(title), search_text(text) FROM articles")
