@@ -99,9 +99,8 @@ def measure(db: Path, changes: int, exports: int, seed: int) -> None:
     from plotly.io.json import to_json_plotly
 
     from dashboard import service
-    from dashboard.data import get_reader
     from dashboard.app import create_app
-    from dashboard.data import Filters
+    from dashboard.data import Filters, get_reader
 
     process = psutil.Process()
     app = create_app(db)
