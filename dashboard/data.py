@@ -19,10 +19,6 @@ from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from dashboard.search import TokenIndex, scan
 
 MAX_OUTLETS = 200  # a URL can name at most this many outlets; more is ignored
 MAX_TEXT = 200  # longest search string / outlet name taken from a URL
@@ -168,16 +164,14 @@ class Dataset:
 
     frame: pd.DataFrame
     version: str
-    texts: tuple = field(default=(), repr=False)  # (titles, texts) as Arrow arrays, for the search copy
     outlet_counts: tuple[tuple[str, int], ...] = ()
     stamp: tuple = ()  # (store generation, analyser version) this snapshot was read at
+    db_path: str = ""  # the store it was read from: searches are answered by its index
     loaded_at: float = field(default_factory=time.monotonic)
     # Results derived from this snapshot (search masks, rendered views). They live and die with
     # the snapshot, so a reload after an upload never keeps old results (or old frames) alive.
     _memo: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _haystack_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _index_started: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -202,63 +196,19 @@ class Dataset:
                 table.popitem(last=False)
         return value
 
-    @property
-    def haystack(self) -> pa.Array:
-        """Lower-cased "title\ntext" per row, built once."""
-        with self._haystack_lock:  # built by one thread only: building it consumes `texts`
-            return self.memo("haystack", None, self._build_haystack, limit=1)
-
-    def _build_haystack(self) -> pa.Array:
-        titles, texts = self.texts or (pa.array([], pa.string()), pa.array([], pa.string()))
-        titles, texts = titles.cast(pa.large_string()), texts.cast(pa.large_string())
-        sep = pa.scalar("\n", pa.large_string())
-        joined = pc.binary_join_element_wise(pc.fill_null(titles, ""), pc.fill_null(texts, ""), sep)
-        lowered = pc.utf8_lower(joined)
-        if isinstance(lowered, pa.ChunkedArray):
-            lowered = lowered.combine_chunks()
-        # The search copy replaces the original texts (views never read them): half the memory.
-        object.__setattr__(self, "texts", ())
-        return lowered
-
     def search_mask(self, q: str) -> np.ndarray:
-        """Rows whose title or text contains `q` (case-insensitive, literal)."""
-        needle = q.lower()
-        return self.memo("search", needle, lambda: self._search(needle), limit=64)
+        """Rows whose title or text contains `q` (case-insensitive, literal), as the store's search
+        index answers it (`Store.search_ids`)."""
+        return self.memo("search", q.lower(), lambda: self._search(q), limit=64)
 
-    def _search(self, needle: str) -> np.ndarray:
-        with self._lock:  # never wait for the index: until it is built, scan
-            index = self._memo.get("index", {}).get(None)
-        if index is not None:
-            mask = index.search(needle)
-        else:
-            self.warm()
-            mask = scan(self.haystack, needle)
+    def _search(self, q: str) -> np.ndarray:
+        if not self.db_path:
+            raise ValueError("this dataset was not read from a store, so it cannot be searched")
+        with open_store(self.db_path) as store:
+            ids = store.search_ids(q)
+        mask = self.frame["id"].isin(ids).to_numpy()
         mask.setflags(write=False)
         return mask
-
-    def _build_index(self) -> TokenIndex:
-        return TokenIndex.build(self.haystack)
-
-    def warm(self) -> None:
-        """Build the search copy and then the token index in the background (once per snapshot),
-        so later searches do not scan. Started by the first search, not by every reload: while
-        uploads change the store, a snapshot may live only seconds, and an index is ~10 s of CPU."""
-        with self._lock:
-            if self._index_started.is_set():
-                return
-            self._index_started.set()
-        threading.Thread(target=lambda: self.memo("index", None, self._build_index, limit=1),
-                         name="search-index", daemon=True).start()
-
-    def wait_for_index(self, timeout: float | None = None) -> bool:
-        """Block until the token index is built (for benchmarks and tests); False on timeout."""
-        began = time.monotonic()
-        while timeout is None or time.monotonic() - began < timeout:
-            with self._lock:
-                if self._memo.get("index", {}).get(None) is not None:
-                    return True
-            time.sleep(0.05)
-        return False
 
 
 def db_stamp(db_path: str | os.PathLike) -> tuple:
@@ -340,7 +290,7 @@ def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wa
             frame = store.scored_frame(version, build=build)
         if frame is None:  # mid-job: keep the last snapshot until the worker's frame is there
             return cached
-        ds = build_dataset(frame, version, stamp=(generation, version))
+        ds = build_dataset(frame, version, stamp=(generation, version), db_path=key)
         _latest[key] = ds
         _file_stamps[key] = (stamp, version)
         return ds
@@ -370,10 +320,11 @@ def _load_lock(key: str) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
-def build_dataset(frame: pd.DataFrame, version: str, stamp: tuple = ()) -> Dataset:
-    """Prepare a scored frame for fast filtering (sorted, indexed 0..n-1, search text kept aside)."""
+def build_dataset(frame: pd.DataFrame, version: str, stamp: tuple = (), db_path: str = "") -> Dataset:
+    """Prepare a scored frame for fast filtering (sorted, indexed 0..n-1); `db_path` is the store
+    it was read from (searches ask it)."""
     frame = frame.copy()
-    for col in ("id", "outlet", "title", "text", "label"):
+    for col in ("id", "outlet", "title", "label"):
         if col not in frame:
             frame[col] = pd.Series(dtype="str")
     if "date_start" not in frame:
@@ -381,10 +332,6 @@ def build_dataset(frame: pd.DataFrame, version: str, stamp: tuple = ()) -> Datas
     frame["date_start"] = pd.to_datetime(frame["date_start"], errors="coerce")
     frame = frame.sort_values(["outlet", "date_start", "id"], kind="stable", na_position="last")
     frame = frame.reset_index(drop=True)
-    texts = (_arrow_text(frame["title"]), _arrow_text(frame["text"]))
-    # Views never need the full text (the detail panel reads one article from the store), and
-    # every filter change would otherwise copy it: only the search keeps it, as Arrow arrays.
-    frame = frame.drop(columns=["text"])
     # Every filter change takes rows from these columns, and every chart groups by outlet: integer
     # codes (categoricals) and plain object arrays are several times cheaper to take from and group
     # by than Arrow strings.
@@ -396,20 +343,7 @@ def build_dataset(frame: pd.DataFrame, version: str, stamp: tuple = ()) -> Datas
             frame[col] = frame[col].astype(object)
     counts = frame["outlet"].value_counts()
     outlet_counts = tuple(sorted(((str(o), int(n)) for o, n in counts.items()), key=lambda t: t[0].lower()))
-    return Dataset(frame=frame, version=version, texts=texts, outlet_counts=outlet_counts, stamp=stamp)
-
-
-def _arrow_text(series: pd.Series) -> pa.Array:
-    try:
-        arr = pa.array(series, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array(series.astype(object).where(series.notna(), None).map(
-            lambda v: v if v is None else str(v)), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
-        arr = arr.cast(pa.string()) if not pa.types.is_null(arr.type) else pa.array([None] * len(arr), pa.string())
-    return arr
+    return Dataset(frame=frame, version=version, outlet_counts=outlet_counts, stamp=stamp, db_path=db_path)
 
 
 # ---------------------------------------------------------------- filtering

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 from analysis.lexicon import Lexicon
-from dashboard.data import (Filters, article_of, build_dataset, filter_frame, filter_mask, outlet_names, outlet_options,
-                            outlet_value, with_article)
+from analysis.models import Article
+from analysis.store import Store
+from dashboard.data import (Dataset, Filters, article_of, build_dataset, filter_frame, filter_mask, outlet_names,
+                            outlet_options, outlet_value, with_article)
 
 LABELS = Lexicon.load().labels
 
@@ -31,6 +33,14 @@ def frame() -> pd.DataFrame:
 
 def ids_of(df: pd.DataFrame) -> set[str]:
     return set(df["id"])
+
+
+def stored(frame: pd.DataFrame, tmp_path) -> Dataset:
+    """The frame as a dataset read from a store that holds the same articles (searches ask it)."""
+    db = tmp_path / "store.db"
+    with Store(db) as store:
+        store.add_articles([Article(id=r.id, outlet=r.outlet, title=r.title, text=r.text) for r in frame.itertuples()])
+    return build_dataset(frame.drop(columns="text"), "v", db_path=str(db))
 
 
 def test_no_filters_keeps_everything(frame):
@@ -60,7 +70,8 @@ def test_label_filter_and_all_labels_means_no_filter(frame):
     assert some.labels == ("neutral", "pro-Ankara")  # in the story's order, whatever the click order
 
 
-def test_search_is_case_insensitive_and_literal(frame):
+def test_search_is_case_insensitive_and_literal(frame, tmp_path):
+    frame = stored(frame, tmp_path)
     assert ids_of(filter_frame(frame, Filters(q="patriot"))) == {"a3", "a5"}
     assert ids_of(filter_frame(frame, Filters(q="MOSCOW"))) == {"a1", "a2"}
     # regex metacharacters are plain characters
@@ -70,7 +81,8 @@ def test_search_is_case_insensitive_and_literal(frame):
     assert ids_of(filter_frame(frame, Filters(q="jets and"))) == {"a4"}
 
 
-def test_filters_combine(frame):
+def test_filters_combine(frame, tmp_path):
+    frame = stored(frame, tmp_path)
     f = Filters(outlets=("Defense World",), start="2019-01-01", labels=("pro-Washington",), q="caatsa")
     assert ids_of(filter_frame(frame, f)) == {"a4"}
 
@@ -116,14 +128,14 @@ def test_outlet_options_carry_counts(frame):
     }
 
 
-def test_search_on_a_large_frame_matches_a_python_scan():
+def test_search_on_a_large_frame_matches_a_python_scan(tmp_path):
     rng = np.random.default_rng(0)
     words = np.array(["patriot", "missile", "ankara", "washington", "deal", "jet", "Sanction", "talks"])
     n = 3000
     texts = [" ".join(rng.choice(words, 30)) for _ in range(n)]
     df = pd.DataFrame({"id": [f"x{i}" for i in range(n)], "outlet": "O", "title": "t", "text": texts,
                        "label": "neutral", "framing": 0.0, "date_start": pd.NaT})
-    ds = build_dataset(df, "v")
+    ds = stored(df, tmp_path)
     got = set(ds.frame["id"][filter_mask(ds, Filters(q="sanction deal"))])
     want = {f"x{i}" for i, t in enumerate(texts) if "sanction deal" in t.lower()}
     assert got == want and 0 < len(want) < n

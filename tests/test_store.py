@@ -18,7 +18,7 @@ import pytest
 
 from analysis.errors import FramingError
 from analysis.models import Article, ArticleScore, Evidence, content_hash
-from analysis.store import APPLICATION_ID, Store
+from analysis.store import APPLICATION_ID, SCHEMA_VERSION, Store
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -168,12 +168,98 @@ def test_a_schema_1_store_is_upgraded_and_keeps_its_articles(tmp_db):
         store.add_articles([art(2, title_source="address")])
         assert store.get_article(art(2).id).title_source == "address"
     conn = sqlite3.connect(tmp_db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"jobs", "users"} <= tables  # schema 3: background jobs and the dashboard's users
     assert "generation" in {r[1] for r in conn.execute("PRAGMA table_info(jobs)")}  # schema 4
     assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_source'").fetchone()  # schema 5
     conn.close()
+
+
+# ---------------------------------------------------------------- the search index (schema 6)
+
+# What the search index added; a store without them (and the previous user_version) is what the
+# previous schema wrote.
+_SEARCH_OBJECTS = (
+    "DROP TRIGGER articles_fts_insert; DROP TRIGGER articles_fts_update; DROP TRIGGER articles_fts_delete;"
+    " DROP TABLE articles_fts_terms; DROP TABLE articles_fts; DELETE FROM meta WHERE key = 'search_unicode';"
+)
+
+
+def scan(store: Store, q: str) -> list[str]:
+    """The search by reading every stored title and text."""
+    return sorted(a.id for a in store.articles() if q.lower() in a.title.lower() or q.lower() in a.text.lower())
+
+
+def test_a_store_of_the_previous_schema_is_indexed_on_open(tmp_db):
+    """A store written before the search index existed (its articles inserted with the previous
+    schema's statements) gets the index on first open, filled from every stored article, and loses nothing."""
+    Store(tmp_db).close()
+    conn = sqlite3.connect(tmp_db)
+    conn.executescript(_SEARCH_OBJECTS + f"PRAGMA user_version={SCHEMA_VERSION - 1};")
+    conn.executemany(
+        "INSERT INTO articles (id, outlet, title, text, content_hash, ingested_at) VALUES (?, ?, ?, ?, ?, '2024-01-01')",
+        [(a.id, a.outlet, a.title, a.text, a.content_hash) for a in
+         [art(0, text="The İncirlik base and the S-400."), art(1, text="Patriot batteries (again)."), art(2)]])
+    generation = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+    conn.commit()
+    conn.close()
+    with Store(tmp_db) as store:
+        assert [a.id for a in store.articles()] == ["a0", "a1", "a2"]
+        for q in ["s-400", "İNCİRLİK", "(again)", "Title", "body of", "a.", "zzz"]:
+            assert store.search_ids(q) == scan(store, q), q
+        assert store.search_ids("patriot") == ["a1"]
+        assert store.generation() == generation + 1  # cached frames (which held the text) are rebuilt
+        store.add_articles([art(3, text="Later: more patriot news.")])  # the triggers work too
+        assert store.search_ids("patriot") == ["a1", "a3"]
+    conn = sqlite3.connect(tmp_db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+def test_writes_keep_the_search_index_in_step(tmp_db):
+    with Store(tmp_db) as store:
+        store.add_articles([art(0, text="Radar talks stalled."), art(1, text="Radar deal signed.")])
+        assert store.search_ids("radar") == ["a0", "a1"]
+        r = store.add_articles([art(1, text="Jet deal signed instead.")])  # the file was edited
+        assert r.updated == 1
+        assert store.search_ids("radar") == ["a0"] and store.search_ids("jet deal") == ["a1"]
+        r = store.add_articles([art(0, text="Radar talks stalled."), art(1, text="Jet deal signed instead.")])
+        assert r.unchanged == 2 and store.search_ids("radar") == ["a0"]  # re-ingest changes nothing
+        store.add_articles([art(0, text="Radar talks stalled.", outlet="Other Desk")])  # metadata only
+        assert store.search_ids("radar") == ["a0"]
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.add_articles([art(2, text="A radar story rolled back.")])
+                assert store.search_ids("radar") == ["a0", "a2"]  # the writer sees its own write
+                raise RuntimeError("boom")
+        assert store.search_ids("radar") == ["a0"]  # and the index rolls back with the articles
+        store.update_article("a1", title="Radar headline")  # an admin's correction
+        assert store.search_ids("radar") == ["a0", "a1"]
+        store.update_article("a1", outlet="Third Desk")  # the title as it was
+        assert store.search_ids("radar headline") == ["a1"]
+        assert store.remove_articles(["a0"]) == 1
+        for q in ["radar", "jet", "deal", "r", "ra", "title", "zzz"]:
+            assert store.search_ids(q) == scan(store, q), q
+        # FTS5's own check of the index's structure
+        store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+
+
+def test_an_index_built_under_another_unicode_version_is_rebuilt(tmp_db):
+    """The index holds text as this Python lower-cases it; a store indexed by a Python with
+    another Unicode version is indexed again on open."""
+    with Store(tmp_db) as store:
+        store.add_articles([art(0, text="Radar talks stalled.")])
+    conn = sqlite3.connect(tmp_db)
+    conn.execute("UPDATE meta SET value = 1 WHERE key = 'search_unicode'")
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")  # what it indexed is unknown
+    conn.commit()
+    conn.close()
+    with Store(tmp_db) as store:
+        assert store.search_ids("radar") == ["a0"]
+        from analysis.store import SEARCH_UNICODE
+
+        assert store.query("SELECT value FROM meta WHERE key = 'search_unicode'") == [(SEARCH_UNICODE,)]
 
 
 def test_transaction_rolls_back_everything_inside(tmp_db):
@@ -221,8 +307,9 @@ def test_scored_frame(tmp_db):
         ])
         frame = store.scored_frame("v1")
     assert list(frame["id"]) == ["a0", "a1", "a2", "a3"]
-    for col in ("id", "outlet", "title", "url", "date", "date_precision", "date_start", "text", "framing", "label", "confidence", "n_sentences"):
+    for col in ("id", "outlet", "title", "url", "date", "date_precision", "date_start", "framing", "label", "confidence", "n_sentences"):
         assert col in frame.columns
+    assert "text" not in frame.columns  # searches ask the store's index; views never need the text
     assert list(frame["date_start"]) == [pd.Timestamp("2020-01-01"), pd.Timestamp("2021-06-01"), pd.Timestamp("2018-04-08"), pd.NaT]
     assert frame["framing"].tolist() == [0.5, -0.5, 0.25, 0.25]
     assert frame["frame:sanctions"].tolist() == [0.4, 0.0, 0.4, 0.4]  # absent frame -> 0
