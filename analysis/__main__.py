@@ -1,10 +1,11 @@
-"""Command line: `python -m analysis ingest|score|train|evaluate|annotations|agreement ...`."""
+"""Command line: `python -m analysis ingest|score|collect|train|evaluate|annotations|agreement ...`."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from analysis.collect.policy import FetchPolicy
 from analysis.errors import FramingError, run_command
 
 DEFAULT_DB = Path("var/framing.db")
@@ -21,8 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--strict", action="store_true", help="exit non-zero on the first bad file or row")
 
     score = sub.add_parser("score", help="ingest what is new, score it, print one record per article")
-    score.add_argument("paths", nargs="+", type=Path,
-                       help="files or folders, walked recursively (.txt, .html, .jsonl[.gz], .csv[.gz], .parquet)")
+    score.add_argument("paths", nargs="*", type=Path,
+                       help="files or folders, walked recursively (.txt, .html, .jsonl[.gz], .csv[.gz], .parquet); "
+                            "none: every article already in the store")
     score.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"store file (default {DEFAULT_DB})")
     score.add_argument("--strict", action="store_true", help="exit non-zero on the first bad file or row, storing nothing")
     score.add_argument("--format", choices=("jsonl", "csv", "table"), default="table",
@@ -35,6 +37,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="score with Dask: 'local' for all local cores, or tcp://HOST:PORT of a running scheduler",
     )
     score.add_argument("--out", type=Path, default=None, help="also write the scores as partitioned Parquet to this folder")
+
+    collect = sub.add_parser(
+        "collect", help="fetch the articles of a list of addresses (politely, resumably), store and score them"
+    )
+    collect.add_argument("list", type=Path, metavar="LIST",
+                         help="a Media Cloud or GDELT DOC CSV export, a GDELT 2.0 Events export, or one address per line")
+    collect.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"store file (default {DEFAULT_DB})")
+    collect.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                         help="folder keeping every fetched page, so a second run fetches nothing again "
+                              "(default: collect-cache/ beside the store)")
+    collect.add_argument("--delay", type=_seconds, default=FetchPolicy.delay, metavar="SECONDS",
+                         help=f"seconds between two requests to the same host (default {FetchPolicy.delay:g}; "
+                              "a longer Crawl-delay in robots.txt wins)")
+    collect.add_argument("--timeout", type=_timeout, default=FetchPolicy.timeout, metavar="SECONDS",
+                         help=f"seconds to connect, and to wait for the next bytes of an answer (default {FetchPolicy.timeout:g})")
+    collect.add_argument("--max-bytes", type=_positive_int, default=FetchPolicy.max_bytes, metavar="N",
+                         help=f"largest page fetched, in bytes (default {FetchPolicy.max_bytes:,}); a larger one is a failure")
+    collect.add_argument("--lexicon", type=Path, default=None, metavar="STORY.yaml",
+                         help="story file to score with (default: the S-400 story)")
 
     train = sub.add_parser("train", help="fit the stance model and the article model from the labelled data")
     train.add_argument("--lexicon", type=Path, default=None,
@@ -67,6 +88,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds(value: str, least: float = 0.0) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not least <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from {least:g} to 3600")
+    return seconds
+
+
+def _timeout(value: str) -> float:
+    return _seconds(value, least=0.001)
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) == 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
+    return int(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return run_command(lambda: _run(args))
@@ -90,6 +131,11 @@ def _run(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             out=args.out,
         )
+    if args.command == "collect":
+        from analysis.collect.command import run_collect
+
+        policy = FetchPolicy(delay=args.delay, timeout=args.timeout, max_bytes=args.max_bytes)
+        return run_collect(args.list, db=args.db, cache_dir=args.cache, policy=policy, lexicon=args.lexicon)
     if args.command == "train":
         from analysis.training import run_train, run_train_with_annotations
 

@@ -19,19 +19,17 @@ SMALL_WORDS = frozenset(
     "a an the and but or nor for so yet as at by in of on off to up via vs per with from into over"
     " out than".split()
 )
-MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-_MONTH_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_WEEKDAY_RE = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?"
-_ZONE_RE = r"(?:gmt|utc|ist|est|edt|cst|cdt|pst|pdt|cet|cest|eet|eest|bst|msk|trt|pkt|et|pt|z)"
+# Month, weekday and time-zone words of dates and stamps (metadata.py parses dates with them too).
+MONTH_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+WEEKDAY_RE = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?"
+ZONE_RE = r"(?:gmt|utc|ist|est|edt|cst|cdt|pst|pdt|cet|cest|eet|eest|bst|msk|trt|pkt|et|pt|z)"
 _STAMP_WORDS_RE = r"(?:updated|update|published|posted|last|modified|created|date|time|on|at|am|pm|a\.m\.|p\.m\.|st|nd|rd|th|hrs|ago)"
 # Everything a pure date/time line may consist of; any other word left over means it is prose.
 _STAMP_TOKEN = re.compile(
-    rf"(?i){_MONTH_RE}\.?|{_WEEKDAY_RE}\.?|{_ZONE_RE}(?=\d|\b)|{_STAMP_WORDS_RE}\b|\d+|[\s,.:;/|()\-–—·+]+"
+    rf"(?i){MONTH_RE}\.?|{WEEKDAY_RE}\.?|{ZONE_RE}(?=\d|\b)|{_STAMP_WORDS_RE}\b|\d+|[\s,.:;/|()\-–—·+]+"
 )
 CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:.h][0-5]\d(?!\d)(?:\s*(?:am|pm|a\.m\.|p\.m\.))?", re.I)
-_HAS_MONTH = re.compile(rf"(?i)\b{_MONTH_RE}\b")
+_HAS_MONTH = re.compile(rf"(?i)\b{MONTH_RE}\b")
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
@@ -415,8 +413,3 @@ def clean(raw: str, title: str | None = None, phrases: Phrases | None = None) ->
 
     result.text = "\n\n".join(x for x, k in zip(items, keep) if k)
     return result
-
-
-def clean_text(raw: str, title: str | None = None) -> str:
-    """Just the cleaned text."""
-    return clean(raw, title).text

@@ -377,7 +377,7 @@ def _read_document(path: Path, suffix: str, manifest: dict[str, dict] | None) ->
     fields = dict((manifest or {}).get(path.name, {}))
     page: dict = {}
     if suffix in (".html", ".htm"):
-        page = _extract_html(text, fields.get("url"))
+        page = extract_html(text, fields.get("url"))
         if page is None:
             yield IngestError(src, "no article text found in the HTML page")
             return
@@ -388,7 +388,7 @@ def _read_document(path: Path, suffix: str, manifest: dict[str, dict] | None) ->
         yield article
 
 
-def _extract_html(html: str, url: str | None) -> dict | None:
+def extract_html(html: str, url: str | None) -> dict | None:
     import trafilatura  # imported late: slow to import and only needed for HTML
 
     try:

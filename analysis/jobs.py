@@ -30,7 +30,6 @@ from pathlib import Path
 from analysis.errors import FramingError
 from analysis.store import Store
 
-STATUSES = ("queued", "running", "done", "failed")
 STALE_AFTER = 120.0  # seconds without a heartbeat before a running job is taken again
 POLL_SECONDS = 1.0
 SCORE_BATCH = 200  # articles scored between two progress reports

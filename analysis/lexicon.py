@@ -28,8 +28,6 @@ from analysis.training_data import TrainingFiles
 SCAN_CACHE = 8192  # sentences: more than one scoring batch holds
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicons" / "s400.yaml"
-KINDS = ("term", "camp", "subject", "actor", "verb", "distance", "anaphor", "topic")
-
 _KEY = re.compile(r"[a-z]+|[0-9]+")
 _TOKEN = re.compile(r"\[[^\]]*\]|\([^)]*\)|[^\s\[\(]+")
 _CLAUSE_BREAK = re.compile(r"[,;:!?()\"]|(?<!\w)(?:but|however|while|although|whereas|yet)(?!\w)")
@@ -367,6 +365,7 @@ class Lexicon:
             self._add("topic", t, None, f"topic[{i}]")
         self._compile_relevance(data)
         self.has_topic = bool(data.get("topic")) or bool(self.relevance_parties)
+        self._compile_core(data)
         self._compile_events(data)
 
     def _compile_terms(self, data: dict) -> None:
@@ -480,6 +479,22 @@ class Lexicon:
             self.actors[aid] = str(spec.get("label") or aid)
             for i, p in enumerate(spec["patterns"]):
                 self._add("actor", p, aid, f"{where}.patterns[{i}]")
+
+    def _compile_core(self, data: dict) -> None:
+        """`core`: the story's core thread (a name and terms); an article naming one of the terms
+        in a scored sentence is in it, and the page can show just those. Optional."""
+        core = data.get("core")
+        self.core_name: str | None = None
+        if core is None:
+            return
+        if not isinstance(core, dict) or not isinstance(core.get("terms"), list) or not core["terms"]:
+            raise self._err("core", "must be a mapping with a name and a non-empty list of terms")
+        name = str(core.get("name") or "").strip()
+        if not name:
+            raise self._err("core.name", "must name the core thread (shown on the page's switch)")
+        self.core_name = name
+        for i, t in enumerate(core["terms"]):
+            self._add("core", t, None, f"core.terms[{i}]")
 
     def _compile_relevance(self, data: dict) -> None:
         """`relevance`: the two parties of the relationship as lists of actor groups, and how

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from analysis.cleaning import CLOCK, Stamp, ends_statement
+from analysis.cleaning import CLOCK, MONTH_RE, WEEKDAY_RE, ZONE_RE, Stamp, ends_statement
 
 OUTLETS_FILE = Path(__file__).with_name("data") / "outlets.csv"
 MIN_YEAR = 1900
@@ -32,7 +32,7 @@ MONTH_NUM = {
     )
     for name in names
 }
-_MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MON = rf"({MONTH_RE})\.?"
 
 _ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -51,11 +51,8 @@ _URL_ID = re.compile(r"(?<!\d)((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]
 _YEAR_IN_TEXT = re.compile(r"(?<![\d$€£.,/-])((?:19|20)\d\d)(?![\d%])")
 _STAMP_NOISE = re.compile(
     r"(?i)\b(?:updated|update|published|posted|last|modified|created|on|at|am|pm|a\.m\.|p\.m\.|hrs)\b"
-    r"|\b(?:gmt|utc|ist|est|edt|cst|cdt|pst|pdt|cet|cest|eet|eest|bst|msk|trt|pkt)(?=\d|\b)"
-    r"|\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?\b\.?"
+    rf"|\b{ZONE_RE}(?=\d|\b)|\b{WEEKDAY_RE}\b\.?"
 )
-
-PRECISIONS = ("day", "month", "year", "unknown")
 
 
 def _max_year() -> int:
@@ -332,23 +329,3 @@ def infer_title(header_title: str, url: str, text: str) -> tuple[str, str]:
     if from_url:
         return from_url, "address"
     return title_from_text(text), "text"
-
-
-def infer_date(
-    url: str = "", page_date: str | None = None, stamps: list[Stamp] | None = None, text: str = ""
-) -> tuple[str | None, str]:
-    """Publication date when nothing was supplied: address, then page metadata, then the text."""
-    found = date_from_url(url)
-    if found:
-        return found
-    if page_date:
-        try:
-            iso, prec = parse_date(page_date)
-            if iso:
-                return iso, prec
-        except ValueError:
-            pass
-    found = date_from_text(stamps or [], text) if stamps else None
-    if found:
-        return found
-    return None, "unknown"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 
-DATE_PRECISIONS = ("day", "month", "year", "unknown")
 # Where an article's title came from. Only a title the source gave (a field, a manifest, the page's
 # metadata) or the headline found at the top of the page is read as the article's headline; one
 # built from the address's slug or from the first sentence is shown but never scored.
@@ -91,6 +90,7 @@ class ArticleScore:
     components: dict[str, float] = field(default_factory=dict)  # score breakdown, named parts
     evidence: list[Evidence] = field(default_factory=list)  # every scored sentence, strongest first
     n_sentences: int = 0
+    core: bool | None = None  # names the story's core thread (e.g. the S-400 itself); None: no core defined
 
     def to_dict(self) -> dict:
         return asdict(self)

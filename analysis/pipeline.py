@@ -300,22 +300,31 @@ def run_score(
     analyser=None,
 ) -> int:
     """`python -m analysis score`: ingest what is new, score what has no cached score for this
-    analyser version, print one record per article of `paths` sorted by id. Exit codes as for
-    `run_ingest`."""
+    analyser version, print one record per article of `paths` sorted by id; with no `paths`,
+    every stored article. Exit codes as for `run_ingest`; with no `paths`, 2 (FramingError)
+    when the store is missing or empty."""
+    if not paths and not Path(db).exists():
+        raise FramingError(f"no store at {db}; give article files to score, or the --db of an existing store")
     with Store(db) as store:
         store.check()
-        report = ingest_paths(store, paths, strict=strict)
-        if report.aborted:
-            print(report.summary(db), file=sys.stderr)
-            return 1
-        if report.nothing_usable:
-            raise FramingError(NOTHING_USABLE)
+        report = IngestReport()
+        ids = None  # every stored article
+        if paths:
+            report = ingest_paths(store, paths, strict=strict)
+            if report.aborted:
+                print(report.summary(db), file=sys.stderr)
+                return 1
+            if report.nothing_usable:
+                raise FramingError(NOTHING_USABLE)
+            ids = report.ids
+        elif not store.count():
+            raise FramingError(f"the store {db} holds no articles; give article files to score")
         if analyser is None:
             from analysis.scoring import Analyser
 
             analyser = Analyser.load(lexicon, store)  # with the store's own article model, if it has one
-        score_pending(store, analyser, scheduler=scheduler, progress=sys.stderr.isatty(), ids=report.ids)
-        articles = sorted(store.articles(report.ids), key=lambda a: a.id)
+        score_pending(store, analyser, scheduler=scheduler, progress=sys.stderr.isatty(), ids=ids)
+        articles = sorted(store.articles(ids), key=lambda a: a.id)
         scores = store.scores([a.content_hash for a in articles], analyser.version)
     records = [score_record(a, scores.get(a.content_hash), with_text) for a in articles]
     try:

@@ -63,6 +63,7 @@ class _Prepared:
     scans: list[Scan]
     voices: list[Voice]
     on_topic: bool
+    in_core: bool | None  # in the story's core thread (None: the story names none)
     probs: np.ndarray  # (n_sentences, 3) in the story's label order
 
 
@@ -120,9 +121,11 @@ class SentenceReader:
         scans = [lex.scan(s.text) for s in sentences]
         voices = sentence_voices(lex, scans, [s.paragraph for s in sentences])
         joint = sum(1 for sc in scans if lex.joint_mention(sc))
-        core = (not lex.has_topic) or any(sc.of("topic") for sc in scans)
-        on_topic = core or (bool(lex.relevance_parties) and joint >= lex.relevance_min_joint)
-        return _Prepared(article, sentences, scans, voices, on_topic, np.zeros((len(sentences), len(lex.labels))))
+        named = (not lex.has_topic) or any(sc.of("topic") for sc in scans)
+        on_topic = named or (bool(lex.relevance_parties) and joint >= lex.relevance_min_joint)
+        in_core = any(sc.of("core") for sc in scans) if lex.core_name else None
+        return _Prepared(article, sentences, scans, voices, on_topic, in_core,
+                         np.zeros((len(sentences), len(lex.labels))))
 
     @staticmethod
     def readings(p: _Prepared) -> list[SentenceReading]:
@@ -242,4 +245,5 @@ class Analyser:
             components={key: round(val, 6) for key, val in components.items()},
             evidence=evidence,
             n_sentences=len(p.sentences),
+            core=p.in_core,
         )

@@ -27,7 +27,6 @@ _MISSED_BOUNDARY = re.compile(r"\b([a-z]{2,})([.!?])\s+(?=[A-Z\"“‘(])")
 _TERMINAL = re.compile(r"[.!?…:;\"”’')\]]\s*$")
 _WORD = re.compile(r"\w+")
 
-POSITIONS = ("title", "lead", "body")
 LEAD_SENTENCES = 2
 
 

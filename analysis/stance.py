@@ -225,8 +225,13 @@ def _load_cached(path_str: str, lexicon_key):
             return joblib.load(path)
         except Exception as exc:  # a truncated or foreign file: rebuild rather than fail
             print(f"warning: {path}: unreadable cached model ({type(exc).__name__}), rebuilding", file=sys.stderr)
+    # First use on this machine (or new training data): fitting takes a while; say so, once.
+    print(f"training the sentence stance model for '{lexicon.story}' (first use of this data: about 30 s)...",
+          file=sys.stderr, flush=True)
+    began = time.perf_counter()
     model = train(lexicon)
     save_model(model, path)
+    print(f"stance model trained in {time.perf_counter() - began:.0f} s and saved to {path}", file=sys.stderr)
     return model
 
 

@@ -122,7 +122,7 @@ CREATE TABLE IF NOT EXISTS scores (
     label TEXT NOT NULL,
     confidence REAL NOT NULL,
     n_sentences INTEGER NOT NULL,
-    flat TEXT NOT NULL,     -- {"frame:<id>": w, "voice:<camp>": share, "sent:<actor>": polarity}
+    flat TEXT NOT NULL,     -- {"frame:<id>": w, "voice:<camp>": share, "sent:<actor>": polarity, "core": 0|1}
     payload TEXT NOT NULL,  -- the whole ArticleScore as JSON
     PRIMARY KEY (content_hash, analyser_version)
 );
@@ -152,13 +152,6 @@ class AddReport:
     updated: int = 0
     unchanged: int = 0
     conflicts: list[IngestError] = field(default_factory=list)
-
-    def __iadd__(self, other: "AddReport") -> "AddReport":
-        self.added += other.added
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.conflicts.extend(other.conflicts)
-        return self
 
 
 def _check_existing(path: Path) -> None:
@@ -249,6 +242,8 @@ def _flat(score: ArticleScore) -> dict[str, float]:
         for key, value in (getattr(score, attr) or {}).items():
             if value is not None:
                 out[prefix + str(key)] = float(value)
+    if score.core is not None:
+        out["core"] = float(score.core)
     return out
 
 
@@ -694,7 +689,7 @@ def _read_frame(path: Path):
         # Memory-mapped: the columns point into the file, nothing is copied or parsed.
         table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
         return table.to_pandas()
-    except (OSError, ValueError, ImportError):  # no cache yet, or an unreadable one: rebuild
+    except (OSError, ValueError):  # no cache yet, or an unreadable one: rebuild
         return None
     except Exception:  # pyarrow.ArrowInvalid on a truncated file
         return None

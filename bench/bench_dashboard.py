@@ -93,12 +93,13 @@ def measure(db: Path, changes: int, exports: int, seed: int) -> None:
     import psutil
     from plotly.io.json import to_json_plotly
 
-    from dashboard import callbacks
+    from dashboard import service
+    from dashboard.data import get_reader
     from dashboard.app import create_app
 
     process = psutil.Process()
     app = create_app(db)
-    cfg = callbacks.Config(db_path=str(db.resolve()))
+    cfg = service.Config(db_path=str(db.resolve()))
     client = app.server.test_client()
     assert client.get("/").status_code == 200
     t_layout = time.perf_counter()
@@ -106,9 +107,9 @@ def measure(db: Path, changes: int, exports: int, seed: int) -> None:
     t_layout = time.perf_counter() - t_layout
 
     def view(query: str) -> int:
-        out = callbacks.render_view(cfg, query)
+        out = service.render_view(cfg, query)
         body = to_json_plotly(list(out["figures"].values()))  # what Dash sends
-        rows = callbacks.table_page(cfg, query, {"startRow": 0, "endRow": 15})
+        rows = service.table_page(cfg, query, {"startRow": 0, "endRow": 15})
         json.dumps(rows)
         return len(body)
 
@@ -116,9 +117,9 @@ def measure(db: Path, changes: int, exports: int, seed: int) -> None:
     size = view("")
     t_first = time.perf_counter() - t_first
     ready = time.perf_counter() - T0
-    ds = callbacks.dataset(cfg)
+    ds = service.dataset(cfg)
     if ds.is_empty:
-        version = callbacks.get_analyser(None).version
+        version = get_reader(None)[1]
         print(f"error: {db} holds no articles scored by analyser {version} (the code changed since the "
               "build?); run again to score them", file=sys.stderr)
         raise SystemExit(1)
@@ -160,7 +161,7 @@ def measure(db: Path, changes: int, exports: int, seed: int) -> None:
     for _ in range(40):
         f = Filters.from_query(random_query(rng, pool), story_labels())
         began = time.perf_counter()
-        _, rows, chart_ctx = callbacks.filtered(cfg, f)
+        _, rows, chart_ctx = service.filtered(cfg, f)
         filter_ms.append((time.perf_counter() - began) * 1000)
         for cid, module in CHARTS.items():
             began = time.perf_counter()
@@ -175,7 +176,7 @@ def measure(db: Path, changes: int, exports: int, seed: int) -> None:
         png_times = []
         for i in range(exports):
             f = Filters(outlets=tuple(rng.sample(pool, min(3, len(pool))))) if i % 2 else Filters()
-            _, rows, chart_ctx = callbacks.filtered(cfg, f)
+            _, rows, chart_ctx = service.filtered(cfg, f)
             began = time.perf_counter()
             content = export_chart("framing-by-outlet", "png", rows, chart_ctx).content
             png_times.append(time.perf_counter() - began)

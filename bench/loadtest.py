@@ -43,9 +43,11 @@ import requests
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from dashboard import ids  # noqa: E402  (after the path is set)
+
+CHARTS = ids.CHART_IDS
 CORPUS = REPO.parent / "shared" / "corpus" / "allsides.jsonl.gz"
 DEFAULT_DB = REPO / "var" / "bench-allsides.db"
-CHARTS = ("framing-by-outlet", "framing-over-time", "frame-mix", "voices", "actor-sentiment")
 HOST = "127.0.0.1"  # never anything else: this script must not send traffic off the machine
 
 
@@ -192,7 +194,7 @@ class CallbackBuilder:
                 continue
             ins = {(i["id"], i["property"]) for i in dep["inputs"]}
             outs = _split_outputs(dep["output"])
-            if ("url", "search") in ins and any(o["id"] == "framing-by-outlet" for o in outs):
+            if ("url", "search") in ins and any(o["id"] == ids.OUTLET_CHART for o in outs):
                 self.view = dep
             if any(i[1] == "getRowsRequest" for i in ins):
                 self.rows = dep

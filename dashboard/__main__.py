@@ -91,6 +91,10 @@ def run_users(args: argparse.Namespace) -> int:
     return 0
 
 
+_SHARED_HINT = (" (the sample corpus is the team's shared data folder, ../shared beside this checkout; it comes "
+                "with the project and is not downloaded: see README, \"Two commands\")")
+
+
 def prepare(corpus: list[Path], db: Path, lexicon: Path | None) -> int:
     """Ingest the corpus paths and score what is unscored; bad files print one line each."""
     from analysis.pipeline import ingest_paths, score_pending
@@ -100,7 +104,8 @@ def prepare(corpus: list[Path], db: Path, lexicon: Path | None) -> int:
     with open_store(db) as store:
         for path in corpus:
             if not path.exists():
-                print(f"skipped {path}: no such file or folder", file=sys.stderr)
+                print(f"skipped {path}: no such file or folder{_SHARED_HINT if 'shared' in path.parts else ''}",
+                      file=sys.stderr)
                 continue
             try:
                 ingest_paths(store, [path], strict=False, on_error=lambda e: print(f"skipped {e}", file=sys.stderr))

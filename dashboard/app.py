@@ -8,7 +8,7 @@ from dash import Dash
 
 from dashboard import callbacks, layout, routes
 from dashboard.auth import SECRET_ENV, current_writer, init_auth, signed_in
-from dashboard.callbacks import Config
+from dashboard.service import Config
 from dashboard.data import db_stamp, get_reader, load_dataset, open_store
 
 ROOT = Path(__file__).resolve().parents[1]

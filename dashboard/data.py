@@ -27,6 +27,7 @@ from dashboard.search import TokenIndex, scan
 MAX_OUTLETS = 200  # a URL can name at most this many outlets; more is ignored
 MAX_TEXT = 200  # longest search string / outlet name taken from a URL
 MAX_LABELS = 3  # a story has three labels; more label values in a URL are ignored
+SCOPE_ALL, SCOPE_CORE = "all", "core"  # the core switch's values; `?scope=core` in the address
 
 
 # ---------------------------------------------------------------- filters
@@ -52,6 +53,7 @@ class Filters:
     end: str | None = None
     labels: tuple[str, ...] = ()  # the story's labels to keep; empty = every label
     q: str = ""
+    core: bool = False  # only articles in the story's core thread (stories without one ignore it)
 
     def __post_init__(self) -> None:
         outlets = tuple(dict.fromkeys(str(o)[:MAX_TEXT] for o in self.outlets if o))[:MAX_OUTLETS]
@@ -61,6 +63,7 @@ class Filters:
         object.__setattr__(self, "start", _clean_date(self.start))
         object.__setattr__(self, "end", _clean_date(self.end))
         object.__setattr__(self, "q", " ".join(str(self.q or "").split())[:MAX_TEXT])
+        object.__setattr__(self, "core", self.core is True)
 
     @staticmethod
     def story_labels(all_labels, given) -> tuple[str, ...]:
@@ -69,10 +72,11 @@ class Filters:
         return () if len(chosen) == len(all_labels) else chosen
 
     @classmethod
-    def from_controls(cls, all_labels, outlets, start, end, labels, q) -> "Filters":
-        """From the page's controls (`outlets` are dropdown values); `all_labels` are the story's labels."""
+    def from_controls(cls, all_labels, outlets, start, end, labels, q, scope=None) -> "Filters":
+        """From the page's controls (`outlets` are dropdown values, `scope` the core switch's value);
+        `all_labels` are the story's labels."""
         return cls(outlets=outlet_names(outlets), start=start, end=end,
-                   labels=cls.story_labels(all_labels, labels), q=q or "")
+                   labels=cls.story_labels(all_labels, labels), q=q or "", core=scope == SCOPE_CORE)
 
     @classmethod
     def from_query(cls, query: str | None, all_labels) -> "Filters":
@@ -85,6 +89,7 @@ class Filters:
             end=(params.get("end") or [None])[0],
             labels=cls.story_labels(all_labels, params.get("label", ())),
             q=(params.get("q") or [""])[0],
+            core=(params.get("scope") or [""])[0] == SCOPE_CORE,
         )
 
     @classmethod
@@ -96,6 +101,7 @@ class Filters:
             end=args.get("end"),
             labels=cls.story_labels(all_labels, args.getlist("label")),
             q=args.get("q", ""),
+            core=args.get("scope") == SCOPE_CORE,
         )
 
     def to_query(self) -> str:
@@ -108,6 +114,8 @@ class Filters:
         pairs += [("label", lb) for lb in self.labels]
         if self.q:
             pairs.append(("q", self.q))
+        if self.core:
+            pairs.append(("scope", SCOPE_CORE))
         return "?" + urlencode(pairs) if pairs else ""
 
     def describe(self) -> str:
@@ -121,11 +129,26 @@ class Filters:
             parts.append("labels: " + ", ".join(self.labels))
         if self.q:
             parts.append(f'search: "{self.q}"')
+        if self.core:
+            parts.append("core story only")
         return "; ".join(parts) if parts else "all articles"
 
     @property
     def is_empty(self) -> bool:
         return self == Filters()
+
+
+def article_of(query: str | None) -> str | None:
+    """The article an address opens (`?article=ID`), or None."""
+    found = parse_qs((query or "").lstrip("?")).get("article")
+    return found[0][:MAX_TEXT] if found and found[0] else None
+
+
+def with_article(query: str, article_id: str | None) -> str:
+    """A filter query string (from `Filters.to_query`) with the open article added."""
+    if not article_id:
+        return query
+    return (query + "&" if query else "?") + urlencode([("article", article_id)])
 
 
 # ---------------------------------------------------------------- the scored frame
@@ -151,6 +174,11 @@ class Dataset:
     @property
     def is_empty(self) -> bool:
         return self.frame.empty
+
+    @property
+    def core_count(self) -> int | None:
+        """Articles in the story's core thread (None when the scores name no core thread)."""
+        return int((self.frame["core"] > 0.5).sum()) if "core" in self.frame else None
 
     def memo(self, kind: str, key, compute, limit: int = 32):
         """`compute()` once per (kind, key) for this snapshot (least recently used dropped)."""
@@ -395,6 +423,8 @@ def filter_mask(ds: Dataset, f: Filters) -> np.ndarray:
             mask &= (dates <= pd.Timestamp(f.end)).fillna(False).to_numpy(dtype=bool)
     if f.labels:
         mask &= frame["label"].isin(f.labels).to_numpy()
+    if f.core and "core" in frame:
+        mask &= frame["core"].to_numpy() > 0.5
     if f.q and mask.any():
         mask &= ds.search_mask(f.q)
     return mask

@@ -1,18 +1,22 @@
 """Every component id of the page, in one place (tests and callbacks import them from here)."""
+from dashboard.charts import CHARTS, framing_by_outlet
 
 URL = "url"
 DATA_VERSION = "data-version"  # dcc.Store: bumps when uploads change the store
 SELECTED_ARTICLE = "selected-article"  # dcc.Store: id of the article shown in the detail panel
+VIEW_QUERY = "view-query"  # dcc.Store: the filters (as a query string) the charts and table show
 TABLE_REFRESH = "table-refresh"  # dcc.Store: dummy output of the clientside grid refresh
 
 OUTLET_FILTER = "outlet-filter"
 DATE_FILTER = "date-filter"
 LABEL_FILTER = "label-filter"
 SEARCH_FILTER = "search-filter"
+SCOPE_FILTER = "scope-filter"  # all articles, or the story's core thread only
 CLEAR_FILTERS = "clear-filters"
 SUMMARY = "filter-summary"
 
-CHART_IDS = ("framing-by-outlet", "framing-over-time", "frame-mix", "voices", "actor-sentiment")
+CHART_IDS = tuple(CHARTS)  # each chart module names its own id; the registry orders them
+OUTLET_CHART = framing_by_outlet.CHART_ID  # its points open an article
 CHARTS_SECTION = "charts-section"
 EMPTY_STATE = "empty-state"
 
@@ -38,6 +42,7 @@ SIGNED_IN_AS = "signed-in-as"
 
 FOOTER = "footer"
 VALIDITY_LINK = "validity-link"
+METHOD_LINK = "method-link"
 
 
 def export_button(chart_id: str, fmt: str) -> dict:

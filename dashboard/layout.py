@@ -12,7 +12,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard import ids, theme
-from dashboard.data import Dataset, outlet_options
+from dashboard.data import SCOPE_ALL, SCOPE_CORE, Dataset, outlet_options
 
 UPLOAD_FORMATS = ".txt,.html,.htm,.jsonl,.gz,.csv,.parquet"
 MAX_UPLOAD_FILE = 5 * 1024 * 1024
@@ -56,10 +56,12 @@ def page(ds: Dataset, lexicon, version: str, data_version: str, stored: int = 0,
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.DATA_VERSION, data=data_version),
             dcc.Store(id=ids.SELECTED_ARTICLE),
+            dcc.Store(id=ids.VIEW_QUERY),
             dcc.Store(id=ids.TABLE_REFRESH),
             dcc.Download(id=ids.DOWNLOAD),
             header(story, lexicon.axis, user),
-            filters_row(ds, lexicon.axis),
+            reading_guide(lexicon.axis),
+            filters_row(ds, lexicon),
             empty_state(ds.is_empty, stored),
             charts_section(ds.is_empty),
             html.Section(
@@ -94,10 +96,69 @@ def header(story: str, axis, user=None) -> html.Header:
     )
 
 
-def filters_row(ds: Dataset, axis) -> html.Section:
+def reading_guide(axis) -> html.Details:
+    """What the label, the framing score and the confidence mean, with links to the method and to
+    how well the measure holds on text nobody here wrote."""
+    neg, neu, pos = axis.negative.label, axis.neutral.label, axis.positive.label
+    return html.Details(
+        className="card reading-guide",
+        open=True,
+        children=[
+            html.Summary("How to read the scores"),
+            html.Ul([
+                html.Li([html.Strong("Label: "),
+                         f"the most probable of {neg}, {neu} and {pos}, as a model trained on labelled sentences "
+                         "and articles reads the article's sentences (headline and lead weigh more)."]),
+                html.Li([html.Strong("Framing: "),
+                         f"P({pos}) − P({neg}), from −1 (surely {neg}) to +1 (surely {pos}); near 0 the article is "
+                         "balanced or the model is unsure. The label is not a cut-off on this number: an article at "
+                         f"+0.3 can still be {neu} when that label is the most probable."]),
+                html.Li([html.Strong("Confidence: "),
+                         "the probability that the label is right, calibrated on held-out articles: of articles "
+                         "shown at 70%, roughly 70 in 100 were labelled right on held-out sets (the validity page "
+                         "shows how close)."]),
+                html.Li([html.Strong("Evidence: "),
+                         "open an article to see each sentence shaded by how much it moved the score."]),
+            ]),
+            html.P([
+                "The measure is right about as often as ", html.A("the validity page", href="/validity"),
+                " shows (every figure with its interval, beside simple baselines); ",
+                html.A("the method", href="/method", id=ids.METHOD_LINK),
+                " says how it was built and what it cannot see. Scores describe the text, never the outlet.",
+            ], className="description"),
+        ],
+    )
+
+
+def scope_filter(ds: Dataset, lexicon) -> html.Div:
+    """All articles, or only the story's core thread; counts of the whole store in the labels.
+    Hidden for a story that names no core thread."""
+    core = ds.core_count
+    total = len(ds.frame)
+    return html.Div(
+        className="filter scope",
+        hidden=lexicon.core_name is None,
+        children=[
+            html.Label("Articles"),
+            dcc.RadioItems(
+                id=ids.SCOPE_FILTER,
+                options=[
+                    {"label": f"the whole quarrel ({total:,})", "value": SCOPE_ALL},
+                    {"label": f"core story only: {lexicon.core_name or ''} ({core or 0:,})", "value": SCOPE_CORE},
+                ],
+                value=SCOPE_ALL,
+                inline=True,
+            ),
+        ],
+    )
+
+
+def filters_row(ds: Dataset, lexicon) -> html.Section:
+    axis = lexicon.axis
     return html.Section(
         className="filters card",
         children=[
+            scope_filter(ds, lexicon),
             html.Div(
                 className="filter outlet",
                 children=[
@@ -250,15 +311,17 @@ def chart_card(module) -> html.Article:
 TABLE_COLUMNS = [
     {"field": "outlet", "headerName": "Outlet", "filter": "agTextColumnFilter", "flex": 1, "minWidth": 120,
      "tooltipField": "outlet"},
-    {"field": "date", "headerName": "Date", "filter": "agTextColumnFilter", "width": 110},
+    {"field": "date", "headerName": "Date", "filter": "agTextColumnFilter", "width": 110, "minWidth": 100,
+     "sort": "desc"},  # newest first until the reader sorts otherwise
     {"field": "title", "headerName": "Title", "filter": "agTextColumnFilter", "flex": 2.5, "minWidth": 200,
      "tooltipField": "title"},
-    {"field": "label", "headerName": "Label", "filter": "agTextColumnFilter", "width": 135},
+    {"field": "label", "headerName": "Label", "filter": "agTextColumnFilter", "width": 135, "minWidth": 110},
     {
         "field": "framing",
         "headerName": "Framing",
         "filter": "agNumberColumnFilter",
         "width": 105,
+        "minWidth": 90,
         "valueFormatter": {"function": "params.value == null ? '' : d3.format('+.2f')(params.value)"},
     },
     {
@@ -266,6 +329,7 @@ TABLE_COLUMNS = [
         "headerName": "Confidence",
         "filter": "agNumberColumnFilter",
         "width": 120,
+        "minWidth": 105,
         "valueFormatter": {"function": "params.value == null ? '' : d3.format('.0%')(params.value)"},
     },
 ]
@@ -283,6 +347,7 @@ def table_card() -> html.Article:
                 columnDefs=TABLE_COLUMNS,
                 defaultColDef={"sortable": True, "resizable": True, "floatingFilter": False},
                 rowModelType="infinite",
+                columnSize="responsiveSizeToFit",  # every column in view at any width, none cut off
                 getRowId="params.data.id",
                 dashGridOptions={
                     "pagination": True,
@@ -299,20 +364,15 @@ def table_card() -> html.Article:
     )
 
 
+def detail_placeholder() -> html.P:
+    return html.P("Click a row in the table or a point in “framing by outlet” to read an article here; "
+                  "the address then links to it.", className="description")
+
+
 def detail_card() -> html.Article:
     return html.Article(
         className="card detail-card",
-        children=[
-            html.H2("Article"),
-            html.Div(
-                id=ids.DETAIL,
-                className="detail",
-                children=html.P(
-                    "Click a row in the table or a point in “framing by outlet” to read an article here.",
-                    className="description",
-                ),
-            ),
-        ],
+        children=[html.H2("Article"), html.Div(id=ids.DETAIL, className="detail", children=detail_placeholder())],
     )
 
 
@@ -487,21 +547,40 @@ def shaded_text(text: str, evidence: list, axis, camps: dict | None = None) -> l
 
 
 def _kv_table(title: str, values: dict, names: dict | None = None, fmt: str = "{:+.2f}") -> html.Div | None:
-    rows = [(k, v) for k, v in (values or {}).items() if v is not None and v == v and v != 0]
+    rows = [(names.get(k, k.replace("_", " ")) if names else k.replace("_", " "), fmt.format(v))
+            for k, v in (values or {}).items() if v is not None and v == v and v != 0]
+    return _rows_table(title, rows)
+
+
+def _rows_table(title: str, rows: list[tuple[str, str]]) -> html.Div | None:
     if not rows:
         return None
-    names = names or {}
-    return html.Div(
-        className="kv",
-        children=[
-            html.H4(title),
-            html.Table(
-                html.Tbody(
-                    [html.Tr([html.Td(names.get(k, k)), html.Td(fmt.format(v), className="num")]) for k, v in rows]
-                )
-            ),
-        ],
-    )
+    return html.Div(className="kv", children=[
+        html.H4(title),
+        html.Table(html.Tbody([html.Tr([html.Td(name), html.Td(value, className="num")]) for name, value in rows])),
+    ])
+
+
+# The analyser's score components (analysis/scoring.py, analysis/article.py FEATURES) in words.
+_COMPONENT_WORDS = {
+    "mean_stance": ("stance of all sentences (mean)", "{:+.2f}"),
+    "title_stance": ("stance of the headline", "{:+.2f}"),
+    "lead_stance": ("stance of the lead (first sentences)", "{:+.2f}"),
+    "neutral_mass": ("how plain the sentences read (mean P(neutral))", "{:.0%}"),
+}
+
+
+def score_breakdown(score, axis) -> html.Div | None:
+    """How the score was reached, in words: each label's probability, then what the article
+    model read (stances run from −1, the negative pole, to +1), then whether it is on the story."""
+    comps = score.components or {}
+    rows = [(f"probability {lab}", f"{comps[f'P({lab})']:.0%}") for lab in axis.labels if f"P({lab})" in comps]
+    rows += [(words, fmt.format(comps[key])) for key, (words, fmt) in _COMPONENT_WORDS.items() if key in comps]
+    if "on_topic" in comps:
+        rows.append(("on the story's topic", "yes" if comps["on_topic"] else "no"))
+    if score.core is not None:
+        rows.append(("in the core story", "yes" if score.core else "no"))
+    return _rows_table("How the score was reached", rows)
 
 
 def _badge_colour(axis, label: str) -> str:
@@ -536,13 +615,13 @@ def article_detail(article, score, lexicon) -> list:
                 html.Span(score.label, className="badge", style={"backgroundColor": _badge_colour(lexicon.axis, score.label)}),
                 html.Span(f" framing {score.framing:+.2f} · confidence {score.confidence:.0%} "
                           "(the calibrated probability that the label is right)"),
-                html.Span(f" · {score.n_sentences} sentences"),
+                html.Span(f" · {score.n_sentences:,} sentences scored"),
             ],
         )
     )
     breakdown = [
-        _kv_table("Score breakdown", score.components),
-        _kv_table("Frames", score.frames, frames, "{:.2f}"),
+        score_breakdown(score, axis),
+        _kv_table("Frames (share of frame terms)", score.frames, frames, "{:.0%}"),
         _kv_table("Voices (share of quoted text)", score.voices, camps, "{:.0%}"),
         _kv_table("Sentiment toward", score.sentiment, actors),
     ]

@@ -5,7 +5,7 @@ import re
 
 from flask import Flask, Response, request
 
-from dashboard import ids
+from dashboard import ids, service
 from dashboard.data import Filters, get_reader
 
 _EXPORT = re.compile(r"^(?P<chart>[A-Za-z0-9_-]+)\.(?P<fmt>[A-Za-z0-9.]+)$")
@@ -16,9 +16,7 @@ def _plain(text: str, status: int) -> Response:
 
 
 def register(server: Flask, cfg) -> None:
-    """Add `/export/<chart-id>.<fmt>`, `/export/all.zip`, `/validity` and `/healthz` to the Flask server."""
-    from dashboard import callbacks
-
+    """Add `/export/<chart-id>.<fmt>`, `/export/all.zip`, `/validity`, `/method` and `/healthz` to the Flask server."""
     @server.get("/export/<path:name>")
     def export(name: str):
         from analysis.errors import FramingError
@@ -35,7 +33,7 @@ def register(server: Flask, cfg) -> None:
         if chart_id != "all" and fmt not in ids.EXPORT_FORMATS:
             return _plain(f"unknown format '{fmt}': formats are {', '.join(ids.EXPORT_FORMATS)}", 404)
         filters = Filters.from_args(request.args, get_reader(cfg.lexicon_path)[0].labels)
-        _, rows, chart_ctx = callbacks.filtered(cfg, filters)
+        _, rows, chart_ctx = service.filtered(cfg, filters)
         try:
             result = export_bundle(rows, chart_ctx) if chart_id == "all" else export_chart(chart_id, fmt, rows, chart_ctx)
         except UnknownExport as exc:
@@ -56,9 +54,15 @@ def register(server: Flask, cfg) -> None:
         _, version = get_reader(cfg.lexicon_path)
         return Response(render(load_validity(), version), mimetype="text/html")
 
+    @server.get("/method")
+    def method():
+        from dashboard.method import render
+
+        return Response(render(), mimetype="text/html")
+
     @server.get("/healthz")
     def healthz():
-        ds = callbacks.dataset(cfg)
+        ds = service.dataset(cfg)
         return {"status": "ok", "articles": int(len(ds.frame)), "analyser_version": ds.version}
 
     @server.errorhandler(400)

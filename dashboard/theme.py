@@ -17,13 +17,9 @@ if TYPE_CHECKING:  # theme is imported by the chart modules; keep the import gra
     from analysis.axis import Axis
     from dashboard.charts.context import ChartContext
 
-AXIS_RANGE = (-1.0, 1.0)
-
 # ColorBrewer PRGn (colour-blind safe), for polarity toward an actor group.
 POLARITY_COLORSCALE = [[0.0, "#762A83"], [0.25, "#C2A5CF"], [0.5, "#F7F7F7"], [0.75, "#A6DBA0"], [1.0, "#1B7837"]]
 POLARITY_RANGE = 0.5  # fixed so colours mean the same thing under every filter
-POLARITY_TITLE = "← negative · sentiment · positive →"
-
 # Okabe-Ito and Paul Tol "muted" colours (colour-blind safe) for categories. The axis colours
 # (blue, vermillion) and pale yellow come last: an outlet line should not look like a side.
 PALETTE = (

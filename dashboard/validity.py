@@ -132,5 +132,6 @@ def _page(title: str, body: str) -> str:
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>{escape(title)}</title><link rel=stylesheet href=/assets/style.css></head>"
         f"<body class=validity><p><a href=/>← Dashboard</a></p><h1>{escape(title)}</h1>{body}"
-        "<p>Method: docs/method.md in the repository.</p></body></html>"
+        "<p><a href=/method>How the measure is built</a> (docs/method.md) · <a href=/validity>how well it holds</a></p>"
+        "</body></html>"
     )

@@ -20,3 +20,12 @@ def shared_corpus() -> Path:
 def tmp_db(tmp_path: Path) -> Path:
     """Path of a store file that does not exist yet (the Store creates it)."""
     return tmp_path / "store" / "framing.db"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fitted_stance_model():
+    """Fit (or load) the S-400 story's stance model once before any test, so that command-line
+    tests running in their own processes find it cached and print nothing about training."""
+    from analysis.stance import load_model
+
+    load_model()

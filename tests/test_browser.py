@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.ids import CHART_IDS
+
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CHROMIUM = "/usr/bin/chromium"
-CHART_IDS = ("framing-by-outlet", "framing-over-time", "frame-mix", "voices", "actor-sentiment")
 TIMEOUT = 60_000  # ms: the first scoring, kaleido's first start and a slow CI box all fit
 
 pytestmark = [
@@ -207,7 +208,7 @@ def outlet_count(page, outlet: str) -> int:
 
 
 def table_titles(page) -> list[str]:
-    page.wait_for_selector(f"#article-table .ag-row .ag-cell[col-id='title']")
+    page.wait_for_selector("#article-table .ag-row .ag-cell[col-id='title']")
     return page.locator("#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='title']").all_inner_texts()
 
 
@@ -355,6 +356,71 @@ def test_click_a_point_opens_its_article(sample, page):
     point.click(force=True)
     page.locator("#article-detail .article-text").wait_for()
     assert "Sputnik" in page.inner_text("#article-detail .meta")
+
+
+def test_an_open_article_lives_in_the_address_and_survives_back_and_forward(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/?outlet=Sputnik")
+    first = page.locator("#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='title']").first
+    first.wait_for()
+    title = first.inner_text()
+    first.click()
+    page.wait_for_url(re.compile(r"\?outlet=Sputnik&article=[^&]+$"))
+    link = page.url
+    detail = page.locator("#article-detail")
+    detail.locator(".detail-title").wait_for()
+    assert detail.locator(".detail-title").inner_text() == title
+    page.go_back()
+    page.wait_for_url(re.compile(r"\?outlet=Sputnik$"))
+    page.wait_for_function("() => document.querySelector('#article-detail').innerText.includes('Click a row')")
+    page.go_forward()
+    page.wait_for_url(link)
+    detail.locator(".detail-title").wait_for()
+    assert detail.locator(".detail-title").inner_text() == title
+    # A filter change keeps the article open and in the address.
+    page.locator("#label-filter").get_by_label("neutral").uncheck()
+    page.wait_for_url(re.compile(r"label=.*&article="))
+    assert detail.locator(".detail-title").inner_text() == title
+    # The link, opened fresh, shows the article and its breakdown in words.
+    other = page.context.new_page()
+    other.goto(link)
+    other.locator("#article-detail .detail-title").wait_for(timeout=TIMEOUT)
+    assert other.locator("#article-detail .detail-title").inner_text() == title
+    breakdown = other.inner_text("#article-detail .breakdown")
+    assert "How the score was reached" in breakdown and "mean_stance" not in breakdown
+    assert re.search(r"probability pro-Ankara\s+\d+%", breakdown)
+    assert page.js_errors == []
+
+
+def test_the_page_explains_the_score_and_switches_to_the_core_story(sample, page):
+    server, _ = sample
+    open_page(page, server.url + "/")
+    guide = page.inner_text(".reading-guide")
+    for words in ("Label:", "Framing:", "Confidence:", "calibrated"):
+        assert words in guide
+    assert page.locator(".reading-guide a[href='/validity']").count() == 1
+    # The switch names the core thread and counts its articles.
+    core_option = page.locator("#scope-filter label").filter(has_text="core story only")
+    match = re.search(r"the S-400 dispute \((\d+)\)", core_option.inner_text())
+    assert match, core_option.inner_text()
+    n_core = int(match.group(1))
+    total = int(re.search(r"whole quarrel \(([\d,]+)\)", page.inner_text("#scope-filter")).group(1).replace(",", ""))
+    assert 0 < n_core < total
+    before = point_ids(page)
+    core_option.click()
+    page.wait_for_url(re.compile(r"\?scope=core$"))
+    core_points = wait_points_change(page, before)
+    assert len(core_points) == n_core
+    page.wait_for_function("(n) => document.querySelector('#filter-summary').innerText.startsWith(n + ' of ')",
+                           arg=str(n_core))
+    assert "core story only" in page.inner_text("#filter-summary")
+    page.go_back()
+    assert wait_points_change(page, core_points) == before
+    # The method page, linked from the guide, renders the notes (headings and tables).
+    page.click("#method-link")
+    page.wait_for_url("**/method")
+    assert page.locator("h2").count() >= 3 and page.locator("table").count() >= 1
+    assert page.js_errors == []
 
 
 def test_export_png_and_csv_from_the_buttons(sample, page):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -17,9 +18,11 @@ from plotly.utils import PlotlyJSONEncoder
 
 from analysis.lexicon import Lexicon
 from analysis.models import Article
-from dashboard import callbacks, ids
-from dashboard.callbacks import Config, handle_upload, safe_filename, sync_filters
-from dashboard.data import outlet_value
+from dashboard import callbacks, ids, service
+from dashboard.callbacks import sync_filters
+from dashboard.service import Config
+from dashboard.uploads import handle_upload, safe_filename
+from dashboard.data import load_dataset, outlet_value
 from uploading import upload
 
 LABELS = Lexicon.load().labels
@@ -88,9 +91,10 @@ def walk(node):
 
 
 def test_address_sets_the_controls():
-    out = sync_filters(LABELS, None, "?outlet=Beta+Wire&start=2018-01-01&label=neutral&q=patriot", [], None, None, [], "")
+    out = sync_filters(LABELS, None, "?outlet=Beta+Wire&start=2018-01-01&label=neutral&q=patriot&scope=core",
+                       [], None, None, [], "")
     assert out[0] is no_update
-    assert out[1:] == ([outlet_value("Beta Wire")], "2018-01-01", None, ["neutral"], "patriot")
+    assert out[1:] == ([outlet_value("Beta Wire")], "2018-01-01", None, ["neutral"], "patriot", "core")
 
 
 def test_controls_rewrite_the_address_and_unchanged_is_no_update():
@@ -102,7 +106,33 @@ def test_controls_rewrite_the_address_and_unchanged_is_no_update():
     same = sync_filters(LABELS, ids.OUTLET_FILTER, out[0], picked, "2019-01-01", None, labels, "")
     assert all(v is no_update for v in same)
     cleared = sync_filters(LABELS, ids.CLEAR_FILTERS, out[0], picked[:1], None, None, labels, "", clear_clicked=True)
-    assert cleared == ("", [], None, None, labels, "")
+    assert cleared == ("", [], None, None, labels, "", "all")
+    core = sync_filters(LABELS, ids.SCOPE_FILTER, out[0], picked, "2019-01-01", None, labels, "", "core")
+    assert core[0] == out[0] + "&scope=core"
+
+
+def test_a_filter_change_keeps_the_open_article_and_clear_keeps_it_too():
+    labels = list(LABELS)
+    out = sync_filters(LABELS, ids.LABEL_FILTER, "?article=beta-1", [], None, None, ["neutral"], "")
+    assert out[0] == "?label=neutral&article=beta-1"
+    cleared = sync_filters(LABELS, ids.CLEAR_FILTERS, out[0], [], None, None, labels, "", clear_clicked=True)
+    assert cleared[0] == "?article=beta-1"
+
+
+def test_a_click_puts_the_article_in_the_address_and_the_panel_follows_it(env):
+    cfg, _ = env
+    search = callbacks.select_article(cfg, "?outlet=Beta+Wire&label=neutral", "beta-1")
+    assert search == "?outlet=Beta+Wire&label=neutral&article=beta-1"
+    assert callbacks.select_article(cfg, search, None) is no_update
+    panel, shown = callbacks.open_article(cfg, search, None)
+    assert shown == "beta-1" and "Pentagon official" in as_json(panel)
+    # A filter change with the same article open redraws nothing; back to no article shows the hint.
+    assert callbacks.open_article(cfg, "?article=beta-1", "beta-1") == (no_update, no_update)
+    panel, shown = callbacks.open_article(cfg, "?outlet=Beta+Wire", "beta-1")
+    assert shown is None and "Click a row" in as_json(panel)
+    # A link to an article this store does not hold says so.
+    panel, shown = callbacks.open_article(cfg, "?article=no-such-id", None)
+    assert shown == "no-such-id" and "no longer in the store" in as_json(panel)
 
 
 # ---------------------------------------------------------------- view, table, detail
@@ -110,10 +140,10 @@ def test_controls_rewrite_the_address_and_unchanged_is_no_update():
 
 def test_render_view_follows_the_filters(env):
     cfg, _ = env
-    everything = callbacks.render_view(cfg, "")
+    everything = service.render_view(cfg, "")
     assert set(everything["figures"]) == set(ids.CHART_IDS)
     assert everything["summary"].startswith("5 of 5 articles")
-    beta = callbacks.render_view(cfg, "?outlet=Beta+Wire")
+    beta = service.render_view(cfg, "?outlet=Beta+Wire")
     assert beta["summary"].startswith("2 of 5 articles")
     points = [c for trace in beta["figures"]["framing-by-outlet"]["data"] for c in trace.get("customdata", [])]
     assert sorted(map(str, points)) == ["beta-1", "beta-2"]
@@ -122,16 +152,16 @@ def test_render_view_follows_the_filters(env):
 
 def test_table_page_filters_sorts_and_pages(env):
     cfg, _ = env
-    page = callbacks.table_page(cfg, "", {"startRow": 0, "endRow": 2, "sortModel": [{"colId": "framing", "sort": "desc"}]})
+    page = service.table_page(cfg, "", {"startRow": 0, "endRow": 2, "sortModel": [{"colId": "framing", "sort": "desc"}]})
     assert page["rowCount"] == 5 and len(page["rowData"]) == 2
-    all_rows = callbacks.table_page(cfg, "", {"startRow": 0, "endRow": 10})["rowData"]
+    all_rows = service.table_page(cfg, "", {"startRow": 0, "endRow": 10})["rowData"]
     framings = sorted((r["framing"] for r in all_rows), reverse=True)
     assert [r["framing"] for r in page["rowData"]] == framings[:2]
     assert set(page["rowData"][0]) >= {"id", "outlet", "date", "title", "label", "framing", "confidence"}
-    text = callbacks.table_page(cfg, "?outlet=Alpha+Daily", {
+    text = service.table_page(cfg, "?outlet=Alpha+Daily", {
         "startRow": 0, "endRow": 10, "filterModel": {"title": {"filterType": "text", "type": "contains", "filter": "DELIVERY"}}})
     assert [r["id"] for r in text["rowData"]] == ["alpha-2"]
-    number = callbacks.table_page(cfg, "", {"startRow": 0, "endRow": 10, "filterModel": {
+    number = service.table_page(cfg, "", {"startRow": 0, "endRow": 10, "filterModel": {
         "framing": {"filterType": "number", "type": "greaterThan", "filter": framings[2]}}})
     assert number["rowCount"] == sum(f > framings[2] for f in framings) < 5
 
@@ -147,7 +177,7 @@ def test_clicked_article_id_from_table_and_chart():
 
 def test_detail_shows_evidence_shading_and_breakdown(env):
     cfg, _ = env
-    children = callbacks.article_detail(cfg, "beta-1")
+    children = service.article_detail(cfg, "beta-1")
     components = list(walk(children))
     spans = [c for c in components if getattr(c, "className", None) == "sentence"]
     assert spans, "sentences are shaded spans"
@@ -158,6 +188,12 @@ def test_detail_shows_evidence_shading_and_breakdown(env):
     )
     assert "Pentagon official" in text
     assert any(getattr(c, "className", None) == "breakdown" for c in components)
+    # The breakdown speaks in words, with probabilities as percentages and no internal names.
+    breakdown = as_json([c for c in components if getattr(c, "className", None) == "breakdown"])
+    assert "How the score was reached" in breakdown and "stance of the headline" in breakdown
+    assert re.search(r"probability pro-Ankara\"}.{0,120}\"\d+%\"", breakdown)
+    for internal in ("mean_stance", "title_stance", "neutral_mass", "on_topic", "P(pro-Ankara)"):
+        assert internal not in breakdown
 
 
 def walk_text(node):
@@ -172,7 +208,7 @@ def walk_text(node):
 
 def test_hostile_title_and_text_stay_text_in_the_detail(env):
     cfg, _ = env
-    children = callbacks.article_detail(cfg, "gamma-1")
+    children = service.article_detail(cfg, "gamma-1")
     components = list(walk(children))
     kinds = {type(c).__name__ for c in components}
     assert "Markdown" not in kinds and "Iframe" not in kinds and "Script" not in kinds
@@ -186,7 +222,7 @@ def test_hostile_title_and_text_stay_text_in_the_detail(env):
 
 def test_hostile_title_in_table_rows_and_csv_is_plain_data(env):
     cfg, app = env
-    rows = callbacks.table_page(cfg, "?outlet=Gamma+Post", {"startRow": 0, "endRow": 10})["rowData"]
+    rows = service.table_page(cfg, "?outlet=Gamma+Post", {"startRow": 0, "endRow": 10})["rowData"]
     assert rows[0]["title"] == HOSTILE_TITLE
     client = app.server.test_client()
     body = client.get("/export/framing-by-outlet.csv?outlet=Gamma+Post").data.decode()
@@ -197,9 +233,9 @@ def test_hostile_title_in_table_rows_and_csv_is_plain_data(env):
 
 def test_unknown_article_says_so(env):
     cfg, _ = env
-    children = callbacks.article_detail(cfg, "no-such-id")
+    children = service.article_detail(cfg, "no-such-id")
     assert "no longer in the store" in as_json(children)
-    assert callbacks.article_detail(cfg, None) is no_update
+    assert service.article_detail(cfg, None) is no_update
 
 
 # ---------------------------------------------------------------- routes
@@ -339,7 +375,7 @@ def test_upload_good_bad_oversized_and_hostile_names(tmp_path):
     assert str(uploads) not in json.dumps(messages)  # messages name the user's file, not server paths
     with Store(db) as store:
         assert store.count() == 2
-    frame = callbacks.load_dataset(cfg.db_path)
+    frame = load_dataset(cfg.db_path)
     assert len(frame.frame) == 2  # both landed and were scored
 
 
@@ -380,11 +416,11 @@ def test_readers_never_see_half_written_articles_during_an_upload(tmp_path):
     def reader():
         while not stop.is_set():
             try:
-                ds = callbacks.load_dataset(cfg.db_path)
+                ds = load_dataset(cfg.db_path)
                 frame = ds.frame
                 assert frame["framing"].notna().all() and frame["title"].notna().all()
                 seen.append(len(frame))
-                callbacks.table_page(cfg, "", {"startRow": 0, "endRow": 15})
+                service.table_page(cfg, "", {"startRow": 0, "endRow": 15})
             except Exception as exc:  # noqa: BLE001 - collected and asserted below
                 problems.append(repr(exc))
 
@@ -400,7 +436,7 @@ def test_readers_never_see_half_written_articles_during_an_upload(tmp_path):
     assert job.status == "done" and messages[0][2], messages
     assert problems == []
     assert seen and min(seen) >= 1 and max(seen) <= 121
-    assert len(callbacks.load_dataset(cfg.db_path, wait=True).frame) == 121
+    assert len(load_dataset(cfg.db_path, wait=True).frame) == 121
 
 
 def test_empty_store_layout_says_how_to_add_articles(tmp_path):

@@ -398,7 +398,8 @@ def _upload_row(i: int) -> bytes:
 
 
 def test_upload_names_cannot_escape_the_upload_area(tmp_path, monkeypatch):
-    from dashboard.callbacks import Config, safe_filename
+    from dashboard.service import Config
+    from dashboard.uploads import safe_filename
     from uploading import upload
 
     app_dir = tmp_path / "app"
@@ -448,7 +449,7 @@ def test_upload_names_cannot_escape_the_upload_area(tmp_path, monkeypatch):
 def test_oversized_uploads_are_refused_with_a_message(tmp_path):
     from dashboard import layout
     from dashboard.app import create_app
-    from dashboard.callbacks import Config
+    from dashboard.service import Config
     from uploading import upload
 
     cfg = Config(db_path=str(tmp_path / "store.db"), upload_dir=str(tmp_path / "uploads"))

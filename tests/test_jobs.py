@@ -10,8 +10,8 @@ import pytest
 from analysis import jobs
 from analysis.models import Article
 from analysis.store import Store
-from dashboard import callbacks, layout
-from dashboard.callbacks import Config
+from dashboard import layout, uploads
+from dashboard.service import Config
 from dashboard.data import get_analyser
 from uploading import WRITER
 
@@ -34,7 +34,7 @@ def cfg(tmp_path):
 
 def test_the_upload_request_only_queues_the_work(cfg):
     started = time.perf_counter()
-    result = callbacks.handle_upload(cfg, [_data_url(_bulk(500))], ["bulk.jsonl"], WRITER)
+    result = uploads.handle_upload(cfg, [_data_url(_bulk(500))], ["bulk.jsonl"], WRITER)
     took = time.perf_counter() - started
     assert result.job_id is not None and result.queued == ("bulk.jsonl",)
     with Store(cfg.db_path) as store:
@@ -45,8 +45,8 @@ def test_the_upload_request_only_queues_the_work(cfg):
 
 
 def test_a_worker_reads_scores_and_reports_progress(cfg):
-    result = callbacks.handle_upload(cfg, [_data_url(_bulk(30)), _data_url(b'{"id": 1}\n[[[')],
-                                     ["bulk.jsonl", "broken.jsonl"], WRITER)
+    uploads.handle_upload(cfg, [_data_url(_bulk(30)), _data_url(b'{"id": 1}\n[[[')],
+                          ["bulk.jsonl", "broken.jsonl"], WRITER)
     stages = []
     with Store(cfg.db_path) as store:
         queue = jobs.JobQueue(store)
@@ -94,9 +94,9 @@ def test_stored_but_unscored_articles_are_always_picked_up(tmp_path):
 
 
 def test_the_page_says_when_no_worker_takes_a_job(cfg):
-    result = callbacks.handle_upload(cfg, [_data_url(_bulk(1))], ["one.jsonl"], WRITER)
-    job = callbacks.job_statuses(cfg, [result.job_id, "not-an-id", 10**9])[0]
-    assert [j.id for j in callbacks.job_statuses(cfg, [result.job_id, "x", True])] == [result.job_id]
+    result = uploads.handle_upload(cfg, [_data_url(_bulk(1))], ["one.jsonl"], WRITER)
+    job = uploads.job_statuses(cfg, [result.job_id, "not-an-id", 10**9])[0]
+    assert [j.id for j in uploads.job_statuses(cfg, [result.job_id, "x", True])] == [result.job_id]
     soon = json.dumps(layout.job_status([job], time.time()), default=str)
     late = json.dumps(layout.job_status([job], time.time() + 60), default=str)
     assert "waiting for the background worker" in soon and "is a worker running" not in soon
@@ -109,12 +109,12 @@ def test_an_uploaded_bomb_or_deep_nesting_is_one_message_and_the_good_rows_land(
     nested = b"[" * 100_000 + b"]" * 100_000 + b"\n"
     good = json.dumps({"id": "after-1", "title": "After", "text": "Officials in Ankara said the talks went well."}).encode()
     bomb = gzip.compress(b"{" + b" " * (200 * 2**20) + b"}\n")  # 200 MB of one line in a 200 KB file
-    result = callbacks.handle_upload(cfg, [_data_url(nested + good + b"\n"), _data_url(bomb)],
+    result = uploads.handle_upload(cfg, [_data_url(nested + good + b"\n"), _data_url(bomb)],
                                      ["nested.jsonl", "bomb.jsonl.gz"], WRITER)
     with Store(cfg.db_path) as store:
         jobs.work(store, get_analyser(None), once=True)
         assert [a.id for a in store.articles()] == ["after-1"]
-    job = callbacks.job_statuses(cfg, [result.job_id])[0]
+    job = uploads.job_statuses(cfg, [result.job_id])[0]
     by_file = {m.file: m for m in job.messages}
     assert job.status == "done"
     assert by_file["nested.jsonl"].ok and "1 article(s) added" in by_file["nested.jsonl"].text
@@ -123,8 +123,8 @@ def test_an_uploaded_bomb_or_deep_nesting_is_one_message_and_the_good_rows_land(
 
 
 def test_a_failing_job_ends_failed_and_the_worker_goes_on(cfg, monkeypatch):
-    first = callbacks.handle_upload(cfg, [_data_url(_bulk(1))], ["one.jsonl"], WRITER)
-    second = callbacks.handle_upload(cfg, [_data_url(_bulk(2))], ["two.jsonl"], WRITER)
+    first = uploads.handle_upload(cfg, [_data_url(_bulk(1))], ["one.jsonl"], WRITER)
+    second = uploads.handle_upload(cfg, [_data_url(_bulk(2))], ["two.jsonl"], WRITER)
     real = jobs._ingest_job
     calls = []
 
@@ -137,6 +137,6 @@ def test_a_failing_job_ends_failed_and_the_worker_goes_on(cfg, monkeypatch):
     monkeypatch.setattr(jobs, "_ingest_job", flaky)
     with Store(cfg.db_path) as store:
         assert jobs.work(store, get_analyser(None), once=True) == 2
-    failed, done = callbacks.job_statuses(cfg, [first.job_id, second.job_id])
+    failed, done = uploads.job_statuses(cfg, [first.job_id, second.job_id])
     assert failed.status == "failed" and "internal error" in failed.messages[0].text
     assert done.status == "done"

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from analysis.cleaning import Stamp, clean
+from analysis.cleaning import Stamp
 from analysis.corpus import read_paths
 from analysis.metadata import (
     date_from_text,

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from analysis.lexicon import Lexicon
 from analysis.models import Article
 from analysis.scoring import ANALYSER_CODE_VERSION, Analyser
 
