@@ -36,7 +36,12 @@ CLASSIFIER_BATCH = 4096
 def version_string(lex: Lexicon, stance_version: str, article_digest: str | None = None) -> str:
     """Code + story file + stance model, and the digest of a store's own article model when it
     has one (analysis/store_model.py); the story's default article model follows from the rest."""
-    version = f"{ANALYSER_CODE_VERSION}+{lex.story}-{lex.version}.{lex.digest}+stance-{stance_version}"
+    return with_article_model(f"{ANALYSER_CODE_VERSION}+{lex.story}-{lex.version}.{lex.digest}+stance-{stance_version}",
+                              article_digest)
+
+
+def with_article_model(version: str, article_digest: str | None) -> str:
+    """The version of the analyser `version` when it scores with a store's own article model."""
     return f"{version}+article-{article_digest}" if article_digest else version
 
 

@@ -59,8 +59,7 @@ def init_auth(server: Flask, cfg, secret_key: str | None) -> None:
     def login():
         if not server.extensions["framing_auth"]:
             return _page(server, NOT_CONFIGURED, status=503)
-        token = session.get("csrf", "")
-        if not token or not hmac.compare_digest(token, request.form.get("csrf", "")):
+        if not csrf_ok(request.form.get("csrf")):
             return _page(server, "the form expired; please sign in again", status=400)
         name, password = request.form.get("name", ""), request.form.get("password", "")
         with open_store(cfg.db_path) as store:
@@ -75,6 +74,17 @@ def init_auth(server: Flask, cfg, secret_key: str | None) -> None:
     def logout():
         logout_user()
         return redirect("/")
+
+
+def csrf_token() -> str:
+    """The session's token that every form posting to this site carries (made on first use)."""
+    return session.setdefault("csrf", secrets.token_urlsafe(24))
+
+
+def csrf_ok(posted: str | None) -> bool:
+    """Whether a posted form carries the session's token (a form from another site cannot)."""
+    token = session.get("csrf", "")
+    return bool(token) and hmac.compare_digest(token, posted or "")
 
 
 def current_writer() -> tuple[User | None, str]:
@@ -109,7 +119,7 @@ def _safe_next(target: str | None) -> str:
 
 def _page(server: Flask, error: str = "", next_url: str = "/", status: int = 200) -> Response:
     configured = server.extensions.get("framing_auth")
-    token = session.setdefault("csrf", secrets.token_urlsafe(24)) if configured else ""
+    token = csrf_token() if configured else ""
     note = "" if configured else f'<p class="error">{html.escape(NOT_CONFIGURED)}</p>'
     err = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
     body = f"""<!doctype html>

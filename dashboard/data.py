@@ -283,6 +283,25 @@ def get_reader(lexicon_path: str | None):
     return reader(Path(lexicon_path) if lexicon_path else None)
 
 
+def store_version(db_path: str | os.PathLike, lexicon_path: str | None = None) -> str:
+    """The version of the analyser that scores this store: the story's, with the store's own
+    article model when it has one (analysis/store_model.py). The store is read again only when
+    its files changed (a retraining switches the model in a transaction of its own)."""
+    from analysis.scoring import with_article_model
+    from analysis.store_model import active_digest
+
+    key = str(Path(db_path).resolve())
+    stamp = db_stamp(key)
+    known = _digests.get(key)
+    if known is None or known[0] != stamp:
+        with open_store(key) as store:
+            known = _digests[key] = (stamp, active_digest(store))
+    return with_article_model(get_reader(lexicon_path)[1], known[1])
+
+
+_digests: dict[str, tuple] = {}  # store file -> (db_stamp, active article model digest)
+
+
 def open_store(db_path: str | os.PathLike):
     """A fresh connection to the store (SQLite connections are per thread, so per call)."""
     from analysis.store import Store
@@ -301,7 +320,7 @@ def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wa
     frame itself (seconds of CPU on a large store) only when no worker has done so for
     BUILD_AFTER seconds. `wait=True` always returns the current snapshot (tests, benchmarks).
     """
-    version = get_reader(lexicon_path)[1]
+    version = store_version(db_path, lexicon_path)
     key = str(Path(db_path).resolve())
     stamp = db_stamp(key)
     cached = _latest.get(key)

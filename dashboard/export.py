@@ -261,9 +261,9 @@ def _method_notes() -> str:
     return METHOD_NOTES.read_text(encoding="utf-8")
 
 
-def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
+def export_bundle(df: pd.DataFrame, ctx: ChartContext, extra: list[tuple[str, bytes, str]] = ()) -> ExportFile:
     """One ZIP: every chart as PNG, SVG, HTML and CSV, the filtered article table, the method and
-    its validity figures."""
+    its validity figures, and the `extra` files (name, content, what it is), listed in its README."""
     from analysis.evaluation.report import load_validity
     from dashboard.validity import render as render_validity
 
@@ -289,6 +289,8 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
         zf.writestr("validity.html", render_validity(validity, ctx.analyser_version or ""))
         if validity is not None:
             zf.writestr("validity.json", json.dumps(validity, indent=1))
+        for name, content, _ in extra:
+            zf.writestr(name, content)
         readme = "\n".join([
             "Media-framing dashboard export",
             "",
@@ -303,6 +305,7 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
             "  method.md     how the scores are computed",
             "  validity.html how well the measure holds (evaluation sets, baselines, calibration, agreement),",
             "  validity.json   and the same figures as data",
+            *[f"  {name}  {what}" for name, _, what in extra],
             "",
             "CSV files start with '# key:,value' metadata lines. Text cells starting with = + - @,",
             "tab or carriage return carry a leading ' so spreadsheets do not run them as formulas.",

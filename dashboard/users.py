@@ -37,6 +37,11 @@ class User:
     def can_write(self) -> bool:
         return self.role in WRITE_ROLES
 
+    @property
+    def is_admin(self) -> bool:
+        """Admins also adjudicate disagreements and retrain the article model (dashboard/coding.py)."""
+        return self.role == "admin"
+
 
 def check_name(name: str) -> str:
     if not _NAME.match(name or ""):
