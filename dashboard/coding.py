@@ -23,7 +23,7 @@ from analysis.coding_queue import MAX_SKIP, MODES, next_article
 from analysis.errors import FramingError
 from analysis.sentences import article_sentences
 from dashboard.auth import csrf_ok, csrf_token, signed_in
-from dashboard.data import get_reader, open_store, store_version
+from dashboard.data import get_reader, open_store, shared_store, store_version
 from dashboard.validity import agreement_html
 
 MAX_SHOWN_CHARS = 60_000  # of one article's text on the page (a longer one is cut, and says so)
@@ -92,19 +92,19 @@ def register(server: Flask, cfg) -> None:
             marked = tuple(int(i) for i in form.getlist("sentence")[:1000])
         except ValueError:
             return _plain("marked sentences must be sentence numbers", 400)
-        with open_store(cfg.db_path) as store:
-            article = store.get_article(form.get("article_id", ""))
-            if article is None:
-                return _plain(f"no article {form.get('article_id', '')[:80]!r} in the store", 404)
-            if form.get("content_hash") != article.content_hash:
-                return _plain("the article changed while you were reading it; reload the page", 409)
-            try:
-                code = check_code(Code(article.id, user.name, form.get("label", ""), marked, form.get("note", ""),
-                                       article.content_hash, "", lex.codebook.tag if lex.codebook else ""),
-                                  code_labels(lex))
-                save_codes(store, [code])
-            except FramingError as exc:
-                return _plain(f"code not saved: {exc}", 400)
+        store = shared_store(cfg.db_path)
+        article = store.get_article(form.get("article_id", ""))
+        if article is None:
+            return _plain(f"no article {form.get('article_id', '')[:80]!r} in the store", 404)
+        if form.get("content_hash") != article.content_hash:
+            return _plain("the article changed while you were reading it; reload the page", 409)
+        try:
+            code = check_code(Code(article.id, user.name, form.get("label", ""), marked, form.get("note", ""),
+                                   article.content_hash, "", lex.codebook.tag if lex.codebook else ""),
+                              code_labels(lex))
+            save_codes(store, [code])
+        except FramingError as exc:
+            return _plain(f"code not saved: {exc}", 400)
         query = [("mode", mode), ("last", article.id)] + [("skip", s) for s in form.getlist("skip")[:MAX_SKIP]]
         return redirect("/code?" + urlencode(query), code=303)
 
@@ -148,12 +148,11 @@ def register(server: Flask, cfg) -> None:
         if refused:
             return refused
         lex = get_reader(cfg.lexicon_path)[0]
-        with open_store(cfg.db_path) as store:
-            try:
-                adjudicate(store, request.form.get("article_id", ""), request.form.get("label", ""), user.name,
-                           code_labels(lex), request.form.get("note", ""))
-            except FramingError as exc:
-                return _plain(f"not adjudicated: {exc}", 400)
+        try:
+            adjudicate(shared_store(cfg.db_path), request.form.get("article_id", ""), request.form.get("label", ""),
+                       user.name, code_labels(lex), request.form.get("note", ""))
+        except FramingError as exc:
+            return _plain(f"not adjudicated: {exc}", 400)
         return redirect("/code/review", code=303)
 
     @server.post("/code/retrain")
@@ -163,9 +162,9 @@ def register(server: Flask, cfg) -> None:
             return refused
         from analysis.jobs import JobQueue
 
-        with open_store(cfg.db_path) as store:
-            if not store.query("SELECT 1 FROM jobs WHERE kind = 'retrain' AND status IN ('queued', 'running')"):
-                JobQueue(store).submit("retrain", {}, submitted_by=user.name)
+        store = shared_store(cfg.db_path)
+        if not store.query("SELECT 1 FROM jobs WHERE kind = 'retrain' AND status IN ('queued', 'running')"):
+            JobQueue(store).submit("retrain", {}, submitted_by=user.name)
         return redirect("/code/review", code=303)
 
 

@@ -310,6 +310,15 @@ def open_store(db_path: str | os.PathLike):
     return Store(Path(db_path))
 
 
+@functools.lru_cache(maxsize=4)
+def shared_store(db_path: str):
+    """One connection per process for the coders' small writes (codes, adjudications, a queued
+    retraining). The store's integrity check, which a Store runs before its first write (seconds on
+    a large store), then runs once per process, as it does in a long-running worker, instead of
+    once per code. Safe across threads (the Store serialises its use)."""
+    return open_store(db_path)
+
+
 def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wait: bool = False) -> Dataset:
     """The memoised dataset for the store, scored by the current analyser.
 
