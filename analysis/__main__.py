@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--db", type=Path, default=None, help="the store whose codes --with-annotations uses")
 
     annotations = sub.add_parser("annotations", help="import or export the coders' codes")
-    actions = annotations.add_subparsers(dest="action", required=True)
+    actions = annotations.add_subparsers(dest="action", required=True, help="what to do with the codes")
     imp = actions.add_parser("import", help="add codes from a CSV file (columns article_id, coder, label; "
                                             "optional note, sentences, coded_at, codebook)")
     imp.add_argument("file", type=Path, help="the CSV file; bad rows get one line each, the rest is imported")

@@ -35,10 +35,10 @@ class Agreement:
     codes: int  # current codes in all
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out["coders"] = list(self.coders)
-        out["pairs"] = [{"coders": list(p.coders), "kappa": p.kappa, "n": p.n} for p in self.pairs]
-        return out
+        """The record `agreement --format json` prints and the export bundle carries."""
+        return {"alpha": self.alpha, "items": self.items, "coders": list(self.coders),
+                "pairs": [{"coders": list(p.coders), "kappa": p.kappa, "n": p.n} for p in self.pairs],
+                "codes": self.codes}
 
 
 def _defined(value: float) -> float | None:

@@ -186,7 +186,6 @@ def _retrain_job(store: Store, queue: JobQueue, job: Job, analyser) -> list[File
     return [FileMessage("", line, True) for line in format_retrained(result)]
 
 
-
 def _user_text(error, folder: Path) -> str:
     return str(error).replace(str(folder) + os.sep, "")
 

@@ -14,7 +14,7 @@ The blind test set is never read here.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -123,8 +123,7 @@ class Retrained:
     rescored: int
 
     def report(self) -> dict:
-        from dataclasses import asdict
-
+        """What the store keeps beside the model (and /validity shows)."""
         return {k: v for k, v in asdict(self).items() if k != "rescored"}
 
 
@@ -153,10 +152,10 @@ def retrain_with_codes(store, reader=None, lexicon=None, progress=_no_progress) 
         raise FramingError(f"{store.path}: no coded article with one of the story's labels "
                            f"({', '.join(lex.labels)}); code some on /code or import codes first")
     old_version = version_string(lex, stance_version(lex), active_digest(store))
-    progress("reading the story's labelled articles", 0, len(coded))
+    progress("reading the story's labelled articles", 0, 0)
     rows = article_rows(reader, learning_sets(lex))
     articles = list(store.articles(list(coded)))
-    progress("reading the coded articles", 0, len(articles))
+    progress("reading the coded articles", 0, 0)
     x = np.vstack([features(r) for r in reader.sentence_readings(articles)])
     codes = ArticleRows("codes", [a.id for a in articles], [coded[a.id].label for a in articles], x)
     outlets = [a.outlet for a in articles]

@@ -243,3 +243,18 @@ def test_model_against_the_coders_reads_the_stored_scores(store):
     assert result.report.n == 3 and result.report.accuracy.value == pytest.approx(2 / 3)
     assert result.report.confusion == [[0, 1, 0], [0, 0, 0], [0, 0, 2]]
     assert store_agreement(store).alpha is None  # one coder: nothing to agree on
+
+
+def test_every_argument_of_the_coding_commands_has_help():
+    import argparse
+
+    from analysis.__main__ import build_parser
+
+    def commands(parser):
+        return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+    top = commands(build_parser())
+    parsers = [top["train"], top["agreement"], top["annotations"], *commands(top["annotations"]).values()]
+    for parser in parsers:
+        actions = [a for a in parser._actions if not isinstance(a, argparse._HelpAction)]
+        assert actions and all(a.help for a in actions), parser.prog
