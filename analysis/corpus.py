@@ -4,7 +4,9 @@ file or row, so one bad input never stops the rest).
 Supported: `.txt` (one article per file; an optional `manifest.csv` beside them supplies
 outlet/url/date/title, and its non-empty values win), `.html`/`.htm` (main text and metadata via
 trafilatura), `.jsonl`, `.jsonl.gz`, `.csv`, `.csv.gz` and `.parquet` (one article per row/line, columns
-id, outlet, date, title, url, text; Hive-style partition folders such as `outlet=X/` count as columns).
+id, outlet, date, title, url, text; Hive-style partition folders such as `outlet=X/` count as columns),
+and `.json`, `.json.gz` (one JSON array of such objects, read whole, so bounded like a document).
+`Defaults` (an upload's outlet and date) fill in what an article's own fields leave empty.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import json
 import os
 import re
 import zlib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -27,13 +30,34 @@ from analysis.models import Article, IngestError
 from analysis.errors import FramingError
 from analysis.limits import MB, CappedReader, Limits, OverLimit, bounded_lines, json_depth_over, mb
 
-__all__ = ["Limits", "MB", "IngestWarning", "NotText", "decode_bytes", "iter_files", "read_paths", "read_file"]
+__all__ = ["Limits", "MB", "Defaults", "IngestWarning", "NotText", "decode_bytes", "format_problem", "iter_files",
+           "read_paths", "read_file"]
 MANIFEST = "manifest.csv"
 DOCUMENT_SUFFIXES = (".txt", ".html", ".htm")
-DATA_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".parquet")
+DATA_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz", ".csv", ".csv.gz", ".parquet")
 SUPPORTED = DOCUMENT_SUFFIXES + DATA_SUFFIXES
+FORMATS_TEXT = ".jsonl, .json, .csv (each optionally .gz), .txt, .html or .parquet"  # SUPPORTED, for people
 TEXT_COLUMNS = ("text", "body", "content")
 UNKNOWN_OUTLET = "Unknown"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Values for the articles of one ingest (an upload's outlet and date) that give none of their
+    own: they fill a field that the row or the manifest leaves empty, and come before what is
+    found or guessed otherwise (an HTML page's metadata, an outlet from the address's domain, a
+    date from the address or the text)."""
+
+    outlet: str = ""
+    date: str = ""
+
+    def under(self, fields: dict) -> dict:
+        """`fields` with the defaults in the places they leave empty."""
+        merged = dict(fields)
+        for key, value in (("outlet", self.outlet), ("date", self.date)):
+            if value and not _str(merged.get(key)):
+                merged[key] = value
+        return merged
 
 
 class IngestWarning(IngestError):
@@ -46,6 +70,11 @@ class IngestWarning(IngestError):
 
 class NotText(ValueError):
     """Bytes that are not text in any encoding we accept."""
+
+
+def format_problem(name: str) -> str:
+    """Why a file of this name is not read ("" when its format is supported)."""
+    return "" if _suffix(Path(name)) in SUPPORTED else f"not a supported format (use {FORMATS_TEXT})"
 
 
 def _suffix(path: Path) -> str:
@@ -150,18 +179,18 @@ def iter_files(paths: Iterable[Path | str]) -> Iterator[Path | IngestError]:
             if not found:
                 yield IngestError(str(path), f"no article files in this folder (looked for {', '.join(SUPPORTED)})")
         elif path.is_file():
-            if _suffix(path) in SUPPORTED:
-                yield path
-            else:
-                yield IngestError(str(path), f"unsupported file type {path.suffix or '(none)'!r}; use one of {', '.join(SUPPORTED)}")
+            problem = format_problem(path.name)
+            yield IngestError(str(path), problem) if problem else path
         elif path.exists():
             yield IngestError(str(path), "not a regular file")
         else:
             yield IngestError(str(path), "no such file or folder")
 
 
-def read_paths(paths: Iterable[Path | str], limits: Limits | None = None) -> Iterator[Article | IngestError]:
-    """Articles (and errors) from files and folders, in a stable order."""
+def read_paths(paths: Iterable[Path | str], limits: Limits | None = None,
+               defaults: Defaults | None = None) -> Iterator[Article | IngestError]:
+    """Articles (and errors) from files and folders, in a stable order; `defaults` fill in what
+    an article's own fields leave empty."""
     limits = limits or Limits.from_env()
     manifests: dict[Path, dict[str, dict] | IngestError] = {}
     for item in iter_files(paths):
@@ -177,10 +206,11 @@ def read_paths(paths: Iterable[Path | str], limits: Limits | None = None) -> Ite
                     yield manifests[folder]
             m = manifests[folder]
             manifest = None if isinstance(m, IngestError) else m
-        yield from read_file(item, limits, manifest)
+        yield from read_file(item, limits, manifest, defaults)
 
 
-def read_file(path: Path, limits: Limits | None = None, manifest: dict[str, dict] | None = None) -> Iterator[Article | IngestError]:
+def read_file(path: Path, limits: Limits | None = None, manifest: dict[str, dict] | None = None,
+              defaults: Defaults | None = None) -> Iterator[Article | IngestError]:
     """Articles from one file; errors as IngestError items, never exceptions."""
     limits = limits or Limits.from_env()
     src = str(path)
@@ -197,14 +227,17 @@ def read_file(path: Path, limits: Limits | None = None, manifest: dict[str, dict
     if size > limit:
         yield IngestError(src, f"file too large ({mb(size)}; the limit is {mb(limit)})")
         return
+    defaults = defaults or Defaults()
     if suffix in DOCUMENT_SUFFIXES:
-        items = _read_document(path, suffix, manifest)
+        items = _read_document(path, suffix, manifest, defaults)
     elif suffix in (".jsonl", ".jsonl.gz"):
-        items = _read_jsonl(path, limits)
+        items = _read_jsonl(path, limits, defaults)
+    elif suffix in (".json", ".json.gz"):
+        items = _read_json(path, limits, defaults)
     elif suffix in (".csv", ".csv.gz"):
-        items = _read_csv(path, limits)
+        items = _read_csv(path, limits, defaults)
     else:
-        items = _read_parquet(path, limits)
+        items = _read_parquet(path, limits, defaults)
     try:
         yield from _few_problems(items, src, limits.max_errors)
     except OverLimit as exc:
@@ -368,13 +401,14 @@ def _text_or_error(data: bytes, src: str) -> str | IngestError:
     return text
 
 
-def _read_document(path: Path, suffix: str, manifest: dict[str, dict] | None) -> Iterator[Article | IngestError]:
+def _read_document(path: Path, suffix: str, manifest: dict[str, dict] | None,
+                   defaults: Defaults) -> Iterator[Article | IngestError]:
     src = str(path)
     text = _text_or_error(path.read_bytes(), src)
     if isinstance(text, IngestError):
         yield text
         return
-    fields = dict((manifest or {}).get(path.name, {}))
+    fields = defaults.under((manifest or {}).get(path.name, {}))
     page: dict = {}
     if suffix in (".html", ".htm"):
         page = extract_html(text, fields.get("url"))
@@ -420,7 +454,7 @@ def extract_html(html: str, url: str | None) -> dict | None:
 # ---------------------------------------------------------------- data files
 
 
-def _record(fields: dict, src: str, default_id: str, line: int) -> Iterator[Article | IngestError]:
+def _record(fields: dict, src: str, default_id: str, line: int, defaults: Defaults) -> Iterator[Article | IngestError]:
     text = None
     for col in TEXT_COLUMNS:
         if col in fields and fields[col] is not None:
@@ -435,7 +469,7 @@ def _record(fields: dict, src: str, default_id: str, line: int) -> Iterator[Arti
     if not text.strip():
         yield IngestError(src, "empty 'text'", line)
         return
-    article, notes = make_article(fields, text, src, default_id, line)
+    article, notes = make_article(defaults.under(fields), text, src, default_id, line)
     yield from notes
     if article is not None:
         yield article
@@ -460,7 +494,7 @@ def _too_many(src: str, limit: int, what: str, line: int | None = None) -> Inges
     return IngestError(src, f"stopped: more than {limit:,} {what} (the limit); the rest of the file was skipped", line)
 
 
-def _read_jsonl(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
+def _read_jsonl(path: Path, limits: Limits, defaults: Defaults) -> Iterator[Article | IngestError]:
     src = str(path)
     stem = _stem(path)
     with _open_data(path, limits) as fh:
@@ -491,7 +525,48 @@ def _read_jsonl(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
             if not isinstance(obj, dict):
                 yield IngestError(src, f"not a JSON object (got {type(obj).__name__})", lineno)
                 continue
-            yield from _record(obj, src, f"{stem}-{lineno}", lineno)
+            yield from _record(obj, src, f"{stem}-{lineno}", lineno, defaults)
+
+
+def _read_json(path: Path, limits: Limits, defaults: Defaults) -> Iterator[Article | IngestError]:
+    """One JSON array of article objects. It is parsed whole, so it may hold at most the
+    document limit of (decompressed) bytes; problems name the item (1 = the first)."""
+    src = str(path)
+    stem = _stem(path)
+    limit = limits.max_document_bytes
+    with _open_data(path, limits) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        yield IngestError(src, f"a .json file is read whole and may hold at most {mb(limit)}; "
+                               "use JSON lines (.jsonl, one article per line) for more")
+        return
+    text = _text_or_error(data, src)
+    if isinstance(text, IngestError):
+        yield text
+        return
+    if json_depth_over(text, limits.max_depth):
+        yield IngestError(src, f"nested deeper than {limits.max_depth} levels")
+        return
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield IngestError(src, f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); a .json file "
+                               "holds one array of articles, JSON lines (one object per line) are .jsonl")
+        return
+    if not isinstance(items, list):
+        yield IngestError(src, f"not a JSON array of articles (got {type(items).__name__}); a .json file holds "
+                               "one array of objects with a 'text' field")
+        return
+    if len(items) > limits.max_rows:
+        yield IngestError(src, f"too many articles ({len(items):,}; the limit is {limits.max_rows:,})")
+        return
+    for number, obj in enumerate(items, start=1):
+        if not isinstance(obj, dict):
+            yield IngestError(src, f"item {number}: not a JSON object (got {type(obj).__name__})")
+            continue
+        for item in _record(obj, src, f"{stem}-{number}", number, defaults):
+            # the position is an item of the array, not a line of the file
+            yield type(item)(src, f"item {number}: {item.reason}") if isinstance(item, IngestError) else item
 
 
 class _FileTooBroken(Exception):
@@ -577,7 +652,7 @@ def _csv_lines(fh: io.BufferedReader, src: str, limit: int) -> Iterator[tuple[st
     )
 
 
-def _read_csv(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
+def _read_csv(path: Path, limits: Limits, defaults: Defaults) -> Iterator[Article | IngestError]:
     src = str(path)
     stem = _stem(path)
     csv.field_size_limit(max(limits.max_record_bytes, 131072))
@@ -634,7 +709,7 @@ def _read_csv(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
                 yield IngestError(src, f"{len(row)} cells but only {len(columns)} columns", start)
                 continue
             fields = {c: v for c, v in zip(columns, row) if c}
-            yield from _record(fields, src, f"{stem}-{start}", start)
+            yield from _record(fields, src, f"{stem}-{start}", start, defaults)
 
 
 def _hive_keys(path: Path) -> dict[str, str]:
@@ -650,7 +725,7 @@ PARQUET_FIELDS = ("id", "outlet", "date", "title", "url", "byline", "author") + 
 PARQUET_CHUNK_BYTES = 16 * MB  # rows are turned into Python values this many bytes at a time
 
 
-def _read_parquet(path: Path, limits: Limits) -> Iterator[Article | IngestError]:
+def _read_parquet(path: Path, limits: Limits, defaults: Defaults) -> Iterator[Article | IngestError]:
     """Rows of a Parquet file, bounded before and while reading: the footer's row count and
     declared uncompressed sizes are checked first; text columns are read as dictionary arrays
     (a value repeated in every row stays one value), so each row's size is known before it is
@@ -741,7 +816,7 @@ def _read_parquet(path: Path, limits: Limits) -> Iterator[Article | IngestError]
                     fields.update({n: v for n, v in zip(lowered, row) if v is not None})
                     if "date" in fields and not isinstance(fields["date"], str):
                         fields["date"] = _arrow_date(fields["date"])
-                    yield from _record(fields, src, f"{stem}-{row_no}", row_no)
+                    yield from _record(fields, src, f"{stem}-{row_no}", row_no, defaults)
                 start = end
     except Exception as exc:  # a corrupt row group mid-file
         yield IngestError(src, f"unreadable Parquet data ({str(exc).splitlines()[0][:160]})", row_no + 1)

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from analysis.errors import FramingError
+from analysis.models import IngestError
 from analysis.store import Store
 
 STALE_AFTER = 120.0  # seconds without a heartbeat before a running job is taken again
@@ -35,6 +36,7 @@ POLL_SECONDS = 1.0
 SCORE_BATCH = 200  # articles scored between two progress reports
 SWEEP_BATCH = 1000  # stored-but-unscored articles scored between two looks at the queue
 FRAME_EVERY = 15.0  # seconds: while jobs keep coming, the dashboard's frame is rebuilt at most this often
+MAX_PROBLEMS = 20  # problems of one uploaded file listed one by one; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,26 @@ class JobQueue:
                 (kind, json.dumps(payload), submitted_by, _now()),
             )
 
+    def record(self, kind: str, payload: dict, submitted_by: str, messages: list[FileMessage]) -> int:
+        """Log work done at once (an admin's correction) as a finished job: who, when, what. Inside
+        the caller's transaction, so the change and its record land together; no worker takes it."""
+        now = _now()
+        return self.store.execute(
+            "INSERT INTO jobs (kind, status, payload, submitted_by, submitted_at, started_at, finished_at, stage,"
+            " messages, generation) VALUES (?, 'done', ?, ?, ?, ?, ?, 'done', ?,"
+            " (SELECT value FROM meta WHERE key = 'generation'))",
+            (kind, json.dumps(payload, ensure_ascii=False), submitted_by, now, now, now,
+             json.dumps([m.__dict__ for m in messages], ensure_ascii=False)))
+
     def get(self, job_id: int) -> Job | None:
         rows = self.store.query(f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id = ?", (int(job_id),))
         return _job(rows[0]) if rows else None
+
+    def latest(self, kinds: tuple[str, ...], limit: int) -> list[Job]:
+        """The newest jobs of these kinds, newest first."""
+        rows = self.store.query(f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE kind IN ({', '.join('?' * len(kinds))})"
+                                " ORDER BY id DESC LIMIT ?", (*kinds, int(limit)))
+        return [_job(r) for r in rows]
 
     def claim(self, worker: str, now: float | None = None) -> Job | None:
         """Take the oldest queued job (or a running one whose worker went silent), atomically."""
@@ -141,11 +160,14 @@ class JobQueue:
 
 def _ingest_job(store: Store, queue: JobQueue, job: Job, analyser) -> list[FileMessage]:
     """Ingest each uploaded file on its own (one bad file does not stop the others), then score
-    what is new; one message per file, naming the user's file, never the server's folder."""
+    what is new; messages name the user's file, never the server's folder: one per file, then
+    one per problem in it (at most MAX_PROBLEMS, then how many more)."""
+    from analysis.corpus import Defaults
     from analysis.pipeline import ingest_paths, score_pending
 
     folder = Path(job.payload["folder"])
     files = job.payload["files"]
+    defaults = Defaults(**job.payload.get("defaults", {}))
     messages: list[FileMessage] = []
     new_ids: list[str] = []
     for i, entry in enumerate(files):
@@ -153,28 +175,44 @@ def _ingest_job(store: Store, queue: JobQueue, job: Job, analyser) -> list[FileM
         path = folder / entry["name"]
         errors: list = []
         try:
-            report = ingest_paths(store, [path], strict=False, on_error=errors.append)
+            report = ingest_paths(store, [path], strict=False, on_error=errors.append, defaults=defaults)
         except FramingError as exc:
             messages.append(FileMessage(entry["shown"], _user_text(exc, folder), False))
             continue
-        added, updated, unchanged = report.added, report.updated, report.unchanged
-        new_ids += list(report.ids) if (added or updated) else []
-        if errors and not (added or updated or unchanged):
-            messages.append(FileMessage(entry["shown"], _user_text(errors[0], folder), False))
-            continue
-        text = f"{added} article(s) added"
-        if updated:
-            text += f", {updated} updated"
-        if unchanged:
-            text += f", {unchanged} already in the store"
-        if errors:
-            text += f"; {len(errors)} problem(s), first: {_user_text(errors[0], folder)}"
-        messages.append(FileMessage(entry["shown"], text, True))
+        new_ids += list(report.ids) if (report.added or report.updated) else []
+        messages += _file_messages(entry["shown"], report, errors, folder)
     pending = store.unscored_ids(analyser.version, new_ids) if new_ids else []
     for start in range(0, len(pending), SCORE_BATCH):
         queue.progress(job.id, "scoring", start, len(pending))
         score_pending(store, analyser, ids=pending[start:start + SCORE_BATCH])
     return messages
+
+
+def _file_messages(shown: str, report, errors: list[IngestError], folder: Path) -> list[FileMessage]:
+    """What one file gave: a line saying what landed, then each problem ("line 3: ..."); a file
+    that gave nothing but one problem is that one line."""
+    problems = [FileMessage(shown, _problem_text(e, folder), False) for e in errors[:MAX_PROBLEMS]]
+    if len(errors) > MAX_PROBLEMS:
+        problems.append(FileMessage(shown, f"and {len(errors) - MAX_PROBLEMS} more problem(s)", False))
+    landed = report.added or report.updated or report.unchanged
+    if not landed and len(errors) == 1:
+        return problems
+    if landed:
+        text = f"{report.added} article(s) added"
+        if report.updated:
+            text += f", {report.updated} updated"
+        if report.unchanged:
+            text += f", {report.unchanged} already in the store"
+    else:
+        text = "no article could be read"
+    if errors:
+        text += f"; {len(errors)} problem(s):"
+    return [FileMessage(shown, text, bool(landed)), *problems]
+
+
+def _problem_text(error: IngestError, folder: Path) -> str:
+    where = f"line {error.line}: " if error.line is not None else ""
+    return where + _user_text(error.reason, folder)
 
 
 def _retrain_job(store: Store, queue: JobQueue, job: Job, analyser) -> list[FileMessage]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from analysis.corpus import IngestWarning, Limits, read_paths
+from analysis.corpus import Defaults, IngestWarning, Limits, read_paths
 from analysis.errors import FramingError
 from analysis.models import Article, ArticleScore, IngestError
 from analysis.parallel import chunks  # Dask itself is imported only when a scheduler is used
@@ -27,7 +27,7 @@ BATCH_BYTES = 64 * 1024 * 1024  # ...or fewer, when their text adds up to this (
 SCORE_CHUNK = 200
 RECORD_FIELDS = ("id", "outlet", "title", "date", "date_precision", "url")
 SCORE_FIELDS = (
-    "framing", "label", "confidence", "frames", "voices", "sentiment", "subjectivity",
+    "framing", "label", "confidence", "core", "frames", "voices", "sentiment", "subjectivity",
     "components", "evidence", "n_sentences", "content_hash", "analyser_version",
 )
 NOTHING_USABLE = "nothing usable was read from the given paths (not one article could be read from them)"
@@ -85,11 +85,13 @@ def ingest_paths(
     on_error: Callable[[IngestError], None] | None = None,
     batch_size: int = BATCH_SIZE,
     limits: Limits | None = None,
+    defaults: Defaults | None = None,
 ) -> IngestReport:
     """Read files/folders into `store` in transactions of `batch_size` articles. Every bad file
     or row is passed to `on_error` (default: one line on stderr) and skipped; a row kept with a
     caveat (unreadable date) is reported the same way. With `strict`, the first problem of
-    either kind stops the run and everything this run wrote is rolled back."""
+    either kind stops the run and everything this run wrote is rolled back. `defaults` (an
+    upload's outlet and date) fill in what an article's own fields leave empty."""
     on_error = on_error or _stderr
     report = IngestReport()
     seen: dict[str, tuple[str, str, int | None]] = {}  # id -> (content hash, file, line) of its first appearance
@@ -122,7 +124,7 @@ def ingest_paths(
 
     try:
         with store.transaction() if strict else nullcontext():
-            for item in read_paths(paths, limits):
+            for item in read_paths(paths, limits, defaults):
                 if isinstance(item, IngestWarning):
                     report.warnings.append(item)
                     if strict:  # strict means: any problem line fails the run

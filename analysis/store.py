@@ -16,7 +16,7 @@ import sqlite3
 import tempfile
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -25,7 +25,8 @@ from analysis.errors import FramingError
 from analysis.models import Article, ArticleScore, IngestError
 
 APPLICATION_ID = 0x46524D31  # "FRM1": marks the file as this project's store
-SCHEMA_VERSION = 5  # 2: articles.title_source; 3: jobs, users; 4: jobs.generation; 5: coding
+SCHEMA_VERSION = 6  # 2: articles.title_source; 3: jobs, users; 4: jobs.generation; 5: index on articles.source;
+# 6: coding (annotations, adjudications, article_models)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
@@ -60,9 +61,12 @@ _V3 = (
 # Schema 4: the store's write counter when a job ended (a snapshot at least this new shows it).
 _V4 = ("ALTER TABLE jobs ADD COLUMN generation INTEGER",)
 
-# Schema 5: the researchers' codes (analysis/annotations.py), adjudications, a store's own
+# Schema 5: articles found by the file they came from (an upload's folder: analysis/uploaded.py).
+_V5 = ("CREATE INDEX IF NOT EXISTS articles_source ON articles(source)",)
+
+# Schema 6: the researchers' codes (analysis/annotations.py), adjudications, a store's own
 # article model (analysis/store_model.py), and the indexes the coding queue reads.
-_V5 = (
+_V6 = (
     """CREATE TABLE IF NOT EXISTS annotations (
     id INTEGER PRIMARY KEY,
     article_id TEXT NOT NULL,
@@ -131,7 +135,7 @@ CREATE TABLE IF NOT EXISTS meta (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0);
-""" + "".join(s + ";\n" for s in _V3 + _V4 + _V5)
+""" + "".join(s + ";\n" for s in _V3 + _V4 + _V5 + _V6)
 _BUMP = "UPDATE meta SET value = value + 1 WHERE key = 'generation'"
 
 ARTICLE_COLUMNS = (
@@ -140,7 +144,8 @@ ARTICLE_COLUMNS = (
 # What decides "unchanged" on re-ingest: everything but the text itself, which the hash covers.
 _COMPARED = ("outlet", "title", "url", "date", "date_precision", "byline", "source", "content_hash", "title_source")
 # Schema upgrades, applied in one transaction on first open by this version: from -> statements.
-_MIGRATIONS = {1: ("ALTER TABLE articles ADD COLUMN title_source TEXT NOT NULL DEFAULT 'given'",), 2: _V3, 3: _V4, 4: _V5}
+_MIGRATIONS = {1: ("ALTER TABLE articles ADD COLUMN title_source TEXT NOT NULL DEFAULT 'given'",), 2: _V3, 3: _V4,
+               4: _V5, 5: _V6}
 FLAT_PREFIXES = {"frames": "frame:", "voices": "voice:", "sentiment": "sent:"}
 
 
@@ -519,6 +524,55 @@ class Store:
             for article_id in chunk:
                 if article_id in by_id:
                     yield _row_to_article(by_id[article_id])
+
+    def update_article(self, article_id: str, *, outlet: str | None = None, title: str | None = None,
+                       date: str | None = None, date_precision: str | None = None) -> Article | None:
+        """Change an article's outlet, title or date (None keeps a field; the date changes when
+        `date_precision` is given: `date` None with "unknown" clears it). A new title is a given
+        headline, so the content hash changes and the article waits to be scored again; a score no
+        other article shares goes. None when there is no such article. One transaction; bumps the
+        write counter."""
+        with self._lock, self.transaction():
+            old = self.get_article(article_id)
+            if old is None:
+                return None
+            changes: dict = {"outlet": outlet} if outlet is not None else {}
+            if title is not None:
+                changes.update(title=title, title_source="given")
+            if date_precision is not None:
+                changes.update(date=date, date_precision=date_precision)
+            new = replace(old, **changes, content_hash="")  # the hash is made again from title and text
+            self.execute(
+                "UPDATE articles SET outlet = ?, title = ?, date = ?, date_precision = ?, title_source = ?,"
+                " content_hash = ? WHERE id = ?",
+                (new.outlet, new.title, new.date, new.date_precision, new.title_source, new.content_hash, new.id))
+            if new.content_hash != old.content_hash:
+                self._drop_unshared_scores([old.content_hash])
+            self.execute(_BUMP)
+        return new
+
+    def remove_articles(self, ids: Iterable[str]) -> int:
+        """Remove articles and the scores no remaining article shares; how many were removed.
+        One transaction; bumps the write counter."""
+        unique = list(dict.fromkeys(ids))
+        removed = 0
+        with self._lock, self.transaction():
+            for i in range(0, len(unique), _CHUNK):
+                chunk = unique[i : i + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                hashes = [r[0] for r in self._query(f"SELECT content_hash FROM articles WHERE id IN ({marks})", chunk)]
+                removed += self.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
+                self._drop_unshared_scores(hashes)
+            if removed:
+                self.execute(_BUMP)
+        return removed
+
+    def _drop_unshared_scores(self, hashes: list[str]) -> None:
+        for i in range(0, len(hashes), _CHUNK):
+            chunk = hashes[i : i + _CHUNK]
+            self.execute(
+                f"DELETE FROM scores WHERE content_hash IN ({', '.join('?' * len(chunk))})"
+                " AND content_hash NOT IN (SELECT content_hash FROM articles)", chunk)
 
     def get_article(self, article_id: str) -> Article | None:
         rows = self._query(f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles WHERE id = ?", (article_id,))

@@ -592,8 +592,7 @@ def _outlets_from_csv(text: str) -> list[str]:
     import csv
     import io
 
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))  # metadata preamble
-    reader = csv.DictReader(io.StringIO(body))
+    reader = csv.DictReader(io.StringIO(text))
     col = next((c for c in (reader.fieldnames or []) if c and c.lower() == "outlet"), None)
     if not col:
         return []

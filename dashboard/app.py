@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard import callbacks, coding, layout, routes
+from dashboard import callbacks, coding, layout, routes, uploads_admin
 from dashboard.auth import SECRET_ENV, current_writer, init_auth, signed_in
 from dashboard.service import Config
 from dashboard.data import db_stamp, get_reader, load_dataset, open_store
@@ -52,6 +52,7 @@ def create_app(db_path: str | os.PathLike = DEFAULT_DB, lexicon_path: str | os.P
     init_auth(app.server, cfg, secret_key)
     callbacks.register(app, cfg)
     routes.register(app.server, cfg)
+    uploads_admin.register(app.server, cfg)
     coding.register(app.server, cfg)
     return app
 

@@ -59,7 +59,7 @@ def init_auth(server: Flask, cfg, secret_key: str | None) -> None:
     def login():
         if not server.extensions["framing_auth"]:
             return _page(server, NOT_CONFIGURED, status=503)
-        if not csrf_ok(request.form.get("csrf")):
+        if not csrf_valid():
             return _page(server, "the form expired; please sign in again", status=400)
         name, password = request.form.get("name", ""), request.form.get("password", "")
         with open_store(cfg.db_path) as store:
@@ -76,17 +76,6 @@ def init_auth(server: Flask, cfg, secret_key: str | None) -> None:
         return redirect("/")
 
 
-def csrf_token() -> str:
-    """The session's token that every form posting to this site carries (made on first use)."""
-    return session.setdefault("csrf", secrets.token_urlsafe(24))
-
-
-def csrf_ok(posted: str | None) -> bool:
-    """Whether a posted form carries the session's token (a form from another site cannot)."""
-    token = session.get("csrf", "")
-    return bool(token) and hmac.compare_digest(token, posted or "")
-
-
 def current_writer() -> tuple[User | None, str]:
     """(the signed-in user allowed to write, "") or (None, why not), for the current request."""
     from flask import current_app, has_request_context
@@ -101,6 +90,17 @@ def current_writer() -> tuple[User | None, str]:
     if not user.can_write:
         return None, f"{user.name} ({user.role}) may not add articles"
     return user, ""
+
+
+def csrf_token() -> str:
+    """The session's form token (made on first use): every form that writes carries it."""
+    return session.setdefault("csrf", secrets.token_urlsafe(24))
+
+
+def csrf_valid() -> bool:
+    """Whether the posted form carries the session's token (a form from another site cannot)."""
+    token = session.get("csrf", "")
+    return bool(token) and hmac.compare_digest(token, request.form.get("csrf", ""))
 
 
 def signed_in() -> User | None:

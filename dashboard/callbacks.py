@@ -265,14 +265,17 @@ def register(app: Dash, cfg: Config) -> None:
         Output(ids.JOB_POLL, "disabled"),
         Input(ids.UPLOAD_PAYLOAD, "data"),
         State(ids.JOBS, "data"),
+        State(ids.UPLOAD_OUTLET, "value"),
+        State(ids.UPLOAD_DATE, "value"),
         prevent_initial_call=True,
     )
-    def _upload(payload, watching):
+    def _upload(payload, watching, outlet, date):
         payload = checks.mapping(payload, "the upload")
         if not payload.get("contents"):
             return no_update, no_update, no_update
         user, why_not = current_writer()
-        result = handle_upload(cfg, payload["contents"], payload.get("filenames") or [], user, why_not)
+        result = handle_upload(cfg, payload["contents"], payload.get("filenames") or [], user, why_not,
+                               outlet=outlet, date=date)
         items = layout.upload_messages(result.refused, result.queued)
         if result.job_id is None:
             return items, no_update, no_update

@@ -22,7 +22,7 @@ from analysis.annotations import (MAX_NOTE, Code, adjudicate, check_code, code_l
 from analysis.coding_queue import MAX_SKIP, MODES, next_article
 from analysis.errors import FramingError
 from analysis.sentences import article_sentences
-from dashboard.auth import csrf_ok, csrf_token, signed_in
+from dashboard.auth import csrf_token, csrf_valid, signed_in
 from dashboard.data import get_reader, open_store, shared_store, store_version
 from dashboard.validity import agreement_html
 
@@ -51,7 +51,7 @@ def register(server: Flask, cfg) -> None:
             return None, redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}))
         if not (user.is_admin if admin else user.can_write):
             return None, _plain(f"{user.name} ({user.role}) may not {'adjudicate or retrain' if admin else 'code'}", 403)
-        if request.method == "POST" and not csrf_ok(request.form.get("csrf")):
+        if request.method == "POST" and not csrf_valid():
             return None, _plain("the form expired; reload the page and try again", 400)
         return user, None
 
@@ -133,8 +133,7 @@ def register(server: Flask, cfg) -> None:
             listed = [d.article_id for d in found[:MAX_LISTED]]
             titles = dict(store.query(f"SELECT id, title FROM articles WHERE id IN ({', '.join('?' * len(listed))})",
                                       listed)) if listed else {}
-            rows = store.query("SELECT id FROM jobs WHERE kind = 'retrain' ORDER BY id DESC LIMIT 1")
-            job = JobQueue(store).get(rows[0][0]) if rows else None
+            job = next(iter(JobQueue(store).latest(("retrain",), 1)), None)
         version = store_version(cfg.db_path, cfg.lexicon_path)
         refresh = job is not None and not job.finished
         body = (f"<section class=card><h2>Agreement</h2>{agreement_html(agreement)}</section>"
@@ -353,7 +352,7 @@ def bundle_files(cfg, version: str) -> list[tuple[str, bytes, str]]:
         ("coding/codes.csv", codes, "every coder's current code (what `python -m analysis annotations import` reads)"),
         ("coding/agreement.json", json.dumps(record["agreement"], indent=1).encode("utf-8"),
          "Krippendorff's alpha and Cohen's kappa per pair of coders, with the numbers of articles"),
-        ("coding/model_vs_coders.csv", csv_bytes(model_table(record["model"]), {"analyser_version": version}),
+        ("coding/model_vs_coders.csv", csv_bytes(model_table(record["model"])),
          "the analyser against the coders' labels (adjudicated, else majority): figures and confusion matrix"),
     ]
 

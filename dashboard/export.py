@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import csv
 import html
 import io
 import json
@@ -17,9 +16,10 @@ import os
 import threading
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -40,6 +40,44 @@ RENDER_TIMEOUT = 60.0  # seconds for one image; a stuck browser is restarted
 START_TIMEOUT = 60.0
 METHOD_NOTES = Path(__file__).resolve().parents[1] / "docs" / "method.md"
 ARTICLE_COLUMNS_DROPPED = ("text",)  # the bundle's article table: metadata and scores, not full text
+HEADER_LIMIT = 1000  # characters of one provenance header (proxies refuse large header blocks)
+EXT_VALUE = "UTF-8''"  # RFC 5987: a header value that is not plain ASCII is sent percent-encoded after this
+# What the columns of the exported tables hold (metadata.json in the bundle names them per file).
+COLUMN_DESCRIPTIONS = {
+    "id": "article id (from the file, or made from the file name and line)",
+    "outlet": "the outlet that published the article",
+    "title": "the article's title",
+    "url": "the article's address",
+    "date": "publication date, ISO (may be partial: 2019 or 2019-07)",
+    "date_precision": "how much of the date is known: day, month, year or unknown",
+    "date_start": "first day of the (possibly partial) date",
+    "framing": "framing score, -1 (the story's negative pole) to +1 (its positive pole)",
+    "label": "the most probable of the story's three labels",
+    "confidence": "the probability of that label (0 to 1)",
+    "n_sentences": "sentences scored",
+    "outlet_n": "articles of the outlet",
+    "outlet_mean": "the outlet's mean framing",
+    "outlet_ci_low": "lower end of the 95% t-interval of the outlet's mean",
+    "outlet_ci_high": "upper end of the 95% t-interval of the outlet's mean",
+    "plotted": "whether the article is drawn as a dot (at most 200 per outlet; all are counted)",
+    "month": "calendar month (first day)",
+    "n": "articles behind the row",
+    "mean_framing": "mean framing of those articles",
+    "frame": "frame category id",
+    "frame_label": "frame category",
+    "voice": "camp id of the quoted speakers",
+    "voice_label": "camp of the quoted speakers",
+    "actor": "actor group id",
+    "actor_label": "actor group",
+    "share": "the category's share within the outlet (an outlet's shares sum to 1)",
+    "n_articles": "articles of the outlet with any weight in this family",
+    "mean_polarity": "mean TextBlob polarity of the sentences about the actor group (-1 to +1)",
+}
+FAMILY_DESCRIPTIONS = {  # columns `<family>:<id>` of the article table: (the id's kind, description)
+    "frame": ("frame", "weight of the frame '{}' in the article"),
+    "voice": ("camp", "share of the article's attributed text spoken by the camp '{}'"),
+    "sent": ("actor", "TextBlob polarity of the sentences about '{}' (empty: not mentioned)"),
+}
 
 
 class UnknownExport(FramingError, KeyError):
@@ -60,6 +98,7 @@ class ExportFile:
     content: bytes
     mimetype: str
     filename: str
+    provenance: dict[str, str] = field(default_factory=dict)  # what it shows, filters, analyser, story, time
 
 
 # ---------------------------------------------------------------- static images
@@ -193,40 +232,61 @@ def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_bytes(df: pd.DataFrame, meta: dict[str, str]) -> bytes:
-    """`# key:,value` metadata lines, then the CSV of `df` (UTF-8, injection-safe text cells)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    for key, value in meta.items():
-        if value:
-            writer.writerow([f"# {key}:", neutralise(" ".join(str(value).split()))])
-    _safe_frame(df).to_csv(buf, index=False, lineterminator="\n", float_format="%.6g")
-    return buf.getvalue().encode("utf-8")
-
-
-def read_csv_export(content: bytes | str | Path) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Read a CSV written by this module: (rows, metadata). Cells keep their neutralising quote."""
-    if isinstance(content, Path):
-        content = content.read_bytes()
-    text = content.decode("utf-8") if isinstance(content, bytes) else content
-    lines = text.splitlines(keepends=True)
-    meta, skip = {}, 0
-    for line in lines:
-        if not line.startswith("#"):
-            break
-        row = next(csv.reader([line]))
-        meta[row[0].lstrip("# ").rstrip(":")] = row[1] if len(row) > 1 else ""
-        skip += 1
-    return pd.read_csv(io.StringIO("".join(lines[skip:])), keep_default_na=True), meta
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The CSV of `df`: one header row, then the rows (UTF-8, injection-safe text cells); where it
+    comes from travels beside it (response headers, the bundle's metadata.json), never inside."""
+    return _safe_frame(df).to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8")
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _meta(ctx: ChartContext, chart: str, note: str = "") -> dict[str, str]:
+def _provenance(ctx: ChartContext, chart: str, note: str = "") -> dict[str, str]:
+    """What an exported file shows and where it comes from (headers and metadata.json)."""
     return {"chart": chart, "filters": ctx.filters_text or "none (all articles)",
-            "analyser_version": ctx.analyser_version or "unknown", "note": note, "exported": _now()}
+            "analyser_version": ctx.analyser_version or "unknown", "story": ctx.story, "note": note,
+            "exported": _now()}
+
+
+def _header_text(text: str) -> str:
+    if text.isascii() and text.isprintable() and not text.startswith(EXT_VALUE):
+        return text
+    return EXT_VALUE + quote(text, safe="!#$&+-.^_`|~")  # RFC 5987 attr-chars stay as they are
+
+
+def header_value(text: str, limit: int = HEADER_LIMIT) -> str:
+    """`text` as a safe HTTP header value: one line, printable ASCII as it is, anything else as
+    an RFC 5987 ext-value (`UTF-8''` and the percent-encoded UTF-8); at most `limit` characters
+    (a longer text is cut and ends with "…")."""
+    text = " ".join(str(text).split())
+    value = _header_text(text)
+    if len(value) <= limit:
+        return value
+    low, high = 0, len(text)  # the longest prefix that fits, found by halving
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if len(_header_text(text[:mid] + "…")) <= limit else (low, mid - 1)
+    return _header_text(text[:low] + "…")
+
+
+def provenance_headers(result: "ExportFile") -> dict[str, str]:
+    """`X-Framing-Chart`, `-Filters`, `-Analyser-Version`, `-Story`, `-Note`, `-Exported` of a file."""
+    return {"X-Framing-" + key.replace("_", "-").title(): header_value(value)
+            for key, value in result.provenance.items() if value}
+
+
+def _columns(df: pd.DataFrame, ctx: ChartContext) -> dict[str, str]:
+    """What each column of an exported table holds."""
+    out = {}
+    for column in map(str, df.columns):
+        head, _, key = column.partition(":")
+        if key and head in FAMILY_DESCRIPTIONS:
+            kind, description = FAMILY_DESCRIPTIONS[head]
+            out[column] = description.format(ctx.label(kind, key))
+        else:
+            out[column] = COLUMN_DESCRIPTIONS.get(column, "")
+    return out
 
 
 # ---------------------------------------------------------------- public API
@@ -249,12 +309,13 @@ def export_chart(chart_id: str, fmt: str, df: pd.DataFrame, ctx: ChartContext) -
         raise UnknownExport(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     data = module.process_data(df, ctx)
     filename = f"{chart_id}.{fmt}"
+    provenance = _provenance(ctx, chart_id, note_of(data))
     if fmt == "csv":
-        return ExportFile(csv_bytes(data, _meta(ctx, chart_id, note_of(data))), MIMETYPES[fmt], filename)
+        return ExportFile(csv_bytes(data), MIMETYPES[fmt], filename, provenance)
     fig = go.Figure(module.create_figure(data, ctx))  # validated for the renderers
     if fmt == "html":
-        return ExportFile(figure_html(fig, ctx, module.TITLE), MIMETYPES[fmt], filename)
-    return ExportFile(figure_image(fig, fmt), MIMETYPES[fmt], filename)
+        return ExportFile(figure_html(fig, ctx, module.TITLE), MIMETYPES[fmt], filename, provenance)
+    return ExportFile(figure_image(fig, fmt), MIMETYPES[fmt], filename, provenance)
 
 
 def _method_notes() -> str:
@@ -263,12 +324,15 @@ def _method_notes() -> str:
 
 def export_bundle(df: pd.DataFrame, ctx: ChartContext, extra: list[tuple[str, bytes, str]] = ()) -> ExportFile:
     """One ZIP: every chart as PNG, SVG, HTML and CSV, the filtered article table, the method and
-    its validity figures, and the `extra` files (name, content, what it is), listed in its README."""
+    its validity figures, metadata.json (where it comes from and what each CSV holds), and the
+    `extra` files (name, content, what it is), listed in its README."""
     from analysis.evaluation.report import load_validity
     from dashboard.validity import render as render_validity
 
     buf = io.BytesIO()
     listing = []
+    provenance = _provenance(ctx, "all")
+    tables: dict[str, dict] = {}  # each CSV's rows and columns, for metadata.json
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for chart_id, module in CHARTS.items():
             data = module.process_data(df, ctx)
@@ -277,13 +341,19 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext, extra: list[tuple[str, by
                 "png": figure_image(fig, "png"),
                 "svg": figure_image(fig, "svg"),
                 "html": figure_html(fig, ctx, module.TITLE),
-                "csv": csv_bytes(data, _meta(ctx, chart_id, note_of(data))),
+                "csv": csv_bytes(data),
             }
+            tables[f"charts/{chart_id}.csv"] = {"chart": chart_id, "title": module.TITLE, "rows": len(data),
+                                                "note": note_of(data), "columns": _columns(data, ctx)}
             for fmt, content in parts.items():
                 zf.writestr(f"charts/{chart_id}.{fmt}", content)
             listing.append(f"charts/{chart_id}.(png|svg|html|csv)  {module.TITLE}: {module.DESCRIPTION}")
         table = df.drop(columns=[c for c in ARTICLE_COLUMNS_DROPPED if c in df.columns])
-        zf.writestr("articles.csv", csv_bytes(table, _meta(ctx, "articles")))
+        zf.writestr("articles.csv", csv_bytes(table))
+        tables["articles.csv"] = {"rows": len(table), "columns": _columns(table, ctx)}
+        metadata = {key: provenance[key] for key in ("story", "filters", "analyser_version", "exported")}
+        zf.writestr("metadata.json", json.dumps({**metadata, "articles": len(df), "files": tables},
+                                                indent=1, ensure_ascii=False))
         zf.writestr("method.md", _method_notes())
         validity = load_validity()
         zf.writestr("validity.html", render_validity(validity, ctx.analyser_version or ""))
@@ -294,10 +364,11 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext, extra: list[tuple[str, by
         readme = "\n".join([
             "Media-framing dashboard export",
             "",
-            f"Filters:          {ctx.filters_text or 'none (all articles)'}",
-            f"Analyser version: {ctx.analyser_version or 'unknown'}",
+            f"Story:            {provenance['story']}",
+            f"Filters:          {provenance['filters']}",
+            f"Analyser version: {provenance['analyser_version']}",
             f"Articles:         {len(df)}",
-            f"Exported:         {_now()}",
+            f"Exported:         {provenance['exported']}",
             "",
             "Contents:",
             *[f"  {line}" for line in listing],
@@ -305,16 +376,17 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext, extra: list[tuple[str, by
             "  method.md     how the scores are computed",
             "  validity.html how well the measure holds (evaluation sets, baselines, calibration, agreement),",
             "  validity.json   and the same figures as data",
+            "  metadata.json the above as data, and for each CSV its rows and what each column holds",
             *[f"  {name}  {what}" for name, _, what in extra],
             "",
-            "CSV files start with '# key:,value' metadata lines. Text cells starting with = + - @,",
+            "CSV files are plain: one header row, then the rows (UTF-8). Text cells starting with = + - @,",
             "tab or carriage return carry a leading ' so spreadsheets do not run them as formulas.",
             "",
         ])
         zf.writestr("README.txt", readme)
-    return ExportFile(buf.getvalue(), MIMETYPES["zip"], "framing-export.zip")
+    return ExportFile(buf.getvalue(), MIMETYPES["zip"], "framing-export.zip", provenance)
 
 
 __all__ = ["FORMATS", "ExportFile", "UnknownExport", "ImageExportError", "export_chart", "export_bundle",
-           "figure_image", "figure_html", "csv_bytes", "read_csv_export", "neutralise",
+           "figure_image", "figure_html", "csv_bytes", "header_value", "provenance_headers", "neutralise",
            "start_image_server", "stop_image_server"]

@@ -11,10 +11,11 @@ from urllib.parse import urlparse
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from analysis.corpus import FORMATS_TEXT
+from analysis.uploaded import MAX_DATE, MAX_OUTLET
 from dashboard import ids, theme
 from dashboard.data import SCOPE_ALL, SCOPE_CORE, Dataset, outlet_options
 
-UPLOAD_FORMATS = ".txt,.html,.htm,.jsonl,.gz,.csv,.parquet"
 MAX_UPLOAD_FILE = 5 * 1024 * 1024
 MAX_UPLOAD_TOTAL = 20 * 1024 * 1024
 JOB_POLL_MS = 1000  # how often a page asks for the progress of its uploads
@@ -309,27 +310,29 @@ def chart_card(module) -> html.Article:
 
 
 TABLE_COLUMNS = [
-    {"field": "outlet", "headerName": "Outlet", "filter": "agTextColumnFilter", "flex": 1, "minWidth": 120,
+    {"field": "outlet", "headerName": "Outlet", "filter": "agTextColumnFilter", "width": 140, "minWidth": 110,
      "tooltipField": "outlet"},
-    {"field": "date", "headerName": "Date", "filter": "agTextColumnFilter", "width": 110, "minWidth": 100,
+    {"field": "date", "headerName": "Date", "filter": "agTextColumnFilter", "width": 112, "minWidth": 112,
      "sort": "desc"},  # newest first until the reader sorts otherwise
-    {"field": "title", "headerName": "Title", "filter": "agTextColumnFilter", "flex": 2.5, "minWidth": 200,
+    {"field": "title", "headerName": "Title", "filter": "agTextColumnFilter", "width": 320, "minWidth": 160,
      "tooltipField": "title"},
-    {"field": "label", "headerName": "Label", "filter": "agTextColumnFilter", "width": 135, "minWidth": 110},
+    {"field": "label", "headerName": "Label", "filter": "agTextColumnFilter", "width": 125, "minWidth": 110},
     {
         "field": "framing",
         "headerName": "Framing",
+        "headerTooltip": "P(positive pole) − P(negative pole), −1..+1",
         "filter": "agNumberColumnFilter",
-        "width": 105,
+        "width": 95,
         "minWidth": 90,
         "valueFormatter": {"function": "params.value == null ? '' : d3.format('+.2f')(params.value)"},
     },
     {
         "field": "confidence",
-        "headerName": "Confidence",
+        "headerName": "Conf.",
+        "headerTooltip": "Confidence: the calibrated probability that the label is right",
         "filter": "agNumberColumnFilter",
-        "width": 120,
-        "minWidth": 105,
+        "width": 92,
+        "minWidth": 92,
         "valueFormatter": {"function": "params.value == null ? '' : d3.format('.0%')(params.value)"},
     },
 ]
@@ -347,7 +350,7 @@ def table_card() -> html.Article:
                 columnDefs=TABLE_COLUMNS,
                 defaultColDef={"sortable": True, "resizable": True, "floatingFilter": False},
                 rowModelType="infinite",
-                columnSize="responsiveSizeToFit",  # every column in view at any width, none cut off
+                columnSize="responsiveSizeToFit",  # widths scale to the card: every column in view
                 getRowId="params.data.id",
                 dashGridOptions={
                     "pagination": True,
@@ -394,7 +397,7 @@ def upload_card(user=None, can_write: bool = False) -> html.Article:
             html.Span("choose files", className="link"),
             html.Br(),
             html.Small(
-                f".txt, .html, .jsonl, .jsonl.gz, .csv — up to {MAX_UPLOAD_FILE // 2**20} MB a file, "
+                f"{FORMATS_TEXT} — up to {MAX_UPLOAD_FILE // 2**20} MB a file, "
                 f"{MAX_UPLOAD_TOTAL // 2**20} MB at once; they are read and scored in the background"
             ),
         ]
@@ -409,10 +412,20 @@ def upload_card(user=None, can_write: bool = False) -> html.Article:
         children=[
             html.H2("Add articles"),
             *sign_in,
+            # For the articles of this upload that give none of their own (jobs fill them in).
+            html.Div(className="upload-fields", children=[
+                html.Label(["Outlet ", dcc.Input(id=ids.UPLOAD_OUTLET, type="text", maxLength=MAX_OUTLET,
+                                                 placeholder="for articles that name none",
+                                                 disabled=not can_write)]),
+                html.Label(["Date ", dcc.Input(id=ids.UPLOAD_DATE, type="text", maxLength=MAX_DATE,
+                                               placeholder="e.g. 2019-07-12, 2019-07 or 2019",
+                                               disabled=not can_write)]),
+            ]),
+            # No `accept` filter: the browser would drop other files without a word; the server
+            # answers each file it cannot read.
             dcc.Upload(
                 id=ids.UPLOAD,
                 multiple=True,
-                accept=UPLOAD_FORMATS,
                 disabled=not can_write,
                 className="upload" if can_write else "upload disabled",
                 children=html.Div(hint),
@@ -423,6 +436,7 @@ def upload_card(user=None, can_write: bool = False) -> html.Article:
             html.P(id=ids.UPLOAD_REFUSED, className="upload-refused", role="alert"),
             html.Ul(id=ids.UPLOAD_MESSAGES, className="upload-messages", role="status"),
             html.Ul(id=ids.JOB_STATUS, className="upload-messages", role="status"),
+            *([html.P(html.A("Uploaded articles", href="/uploads", id=ids.UPLOADS_LINK))] if user else []),
         ],
     )
 

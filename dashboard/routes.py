@@ -20,7 +20,7 @@ def register(server: Flask, cfg) -> None:
     @server.get("/export/<path:name>")
     def export(name: str):
         from analysis.errors import FramingError
-        from dashboard.export import UnknownExport, export_chart
+        from dashboard.export import UnknownExport, export_chart, provenance_headers
 
         match = _EXPORT.match(name)
         if not match:
@@ -44,6 +44,7 @@ def register(server: Flask, cfg) -> None:
         resp = Response(body, content_type=result.mimetype)  # it names its charset already
         resp.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
         resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers.update(provenance_headers(result))  # filters, analyser version, story: ASCII-safe
         return resp
 
     @server.get("/validity")

@@ -8,12 +8,15 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from werkzeug.exceptions import BadRequest
 
+from analysis.corpus import Defaults, format_problem
+from analysis.errors import FramingError
 from analysis.jobs import FileMessage, Job, JobQueue
+from analysis.uploaded import typed_date, typed_outlet
 from dashboard import checks, layout
 from dashboard.data import open_store
 from dashboard.service import Config
@@ -40,6 +43,17 @@ def _decode(content: str) -> bytes:
     return base64.b64decode(data, validate=False)
 
 
+def upload_defaults(outlet, date) -> Defaults | FileMessage:
+    """The outlet and date typed beside the upload (untrusted), or why they are refused."""
+    typed = {}
+    for field, value, parse in (("outlet", outlet, typed_outlet), ("date", date, typed_date)):
+        try:
+            typed[field] = parse(checks.text(value, f"the upload's {field}") or "")
+        except FramingError as exc:
+            return FileMessage(field, f"{exc}; nothing was uploaded", False)
+    return Defaults(outlet=typed["outlet"], date=typed["date"][0] or "")
+
+
 @dataclass(frozen=True)
 class UploadResult:
     """What an upload request did: files refused at once, and the job that will read the rest."""
@@ -49,11 +63,13 @@ class UploadResult:
     queued: tuple[str, ...] = ()  # the names of the files the job will read
 
 
-def handle_upload(cfg: Config, contents, filenames, user: User | None, why_not: str = "") -> UploadResult:
+def handle_upload(cfg: Config, contents, filenames, user: User | None, why_not: str = "",
+                  outlet: str | None = None, date: str | None = None) -> UploadResult:
     """Check and save uploaded files, and queue one background job that ingests and scores them
     (analysis/jobs.py): the request itself never reads an article. Files are written only inside
     a fresh folder under the upload area, under sanitised names. `user` is the signed-in writer;
-    without one every file is refused with `why_not`."""
+    without one every file is refused with `why_not`. `outlet` and `date` (typed beside the
+    upload) go to every article of the upload whose file does not give its own."""
     if isinstance(contents, str):
         contents, filenames = [contents], [filenames]
     checks.texts(contents, "the uploaded files")
@@ -62,10 +78,16 @@ def handle_upload(cfg: Config, contents, filenames, user: User | None, why_not: 
     pairs = list(zip(contents, filenames))
     if user is None:
         return UploadResult([FileMessage(safe_filename(n), f"refused: {why_not}", False) for _, n in pairs])
+    defaults = upload_defaults(outlet, date)
+    if isinstance(defaults, FileMessage):
+        return UploadResult([defaults])
     refused: list[FileMessage] = []
     accepted: list[tuple[str, bytes]] = []
     for content, name in pairs:
         shown = safe_filename(name)
+        if problem := format_problem(shown):
+            refused.append(FileMessage(shown, problem, False))
+            continue
         try:
             data = _decode(content)
         except (binascii.Error, ValueError):
@@ -105,7 +127,8 @@ def handle_upload(cfg: Config, contents, filenames, user: User | None, why_not: 
         shutil.rmtree(folder, ignore_errors=True)
         return UploadResult(refused)
     with open_store(cfg.db_path) as store:
-        job_id = JobQueue(store).submit("ingest", {"folder": str(folder), "files": files}, user.name)
+        payload = {"folder": str(folder), "files": files, "defaults": asdict(defaults)}
+        job_id = JobQueue(store).submit("ingest", payload, user.name)
     return UploadResult(refused, job_id, tuple(f["shown"] for f in files))
 
 

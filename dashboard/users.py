@@ -17,6 +17,7 @@ from analysis.errors import FramingError
 
 ROLES = ("coder", "admin")
 WRITE_ROLES = frozenset(ROLES)  # who may upload
+CORRECT_ROLES = frozenset({"admin"})  # who may change or remove uploaded articles (/uploads)
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
@@ -41,6 +42,10 @@ class User:
     def is_admin(self) -> bool:
         """Admins also adjudicate disagreements and retrain the article model (dashboard/coding.py)."""
         return self.role == "admin"
+
+    @property
+    def can_correct(self) -> bool:
+        return self.role in CORRECT_ROLES
 
 
 def check_name(name: str) -> str:

@@ -1,7 +1,6 @@
 """Sign-in for writing (dashboard/auth.py, dashboard/users.py): reading is open, writing needs a role."""
 from __future__ import annotations
 
-import re
 import sqlite3
 import subprocess
 import sys
@@ -14,9 +13,9 @@ from analysis.store import Store
 from dashboard import ids
 from dashboard.app import create_app
 from dashboard.users import add_user, get_user, verify
+from uploading import PASSWORD, post_upload, sign_in
 
 REPO = Path(__file__).resolve().parents[1]
-PASSWORD = "a long enough secret"
 
 
 @pytest.fixture()
@@ -25,12 +24,6 @@ def db(tmp_path):
     with Store(path) as store:
         add_user(store, "alice", "coder", PASSWORD)
     return path
-
-
-def _sign_in(client, name="alice", password=PASSWORD, next_url="/"):
-    form = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
-    return client.post("/login", data={"csrf": token, "name": name, "password": password, "next": next_url})
 
 
 def test_passwords_are_stored_hashed_and_checked(db):
@@ -69,8 +62,8 @@ def test_anonymous_visitors_read_but_cannot_upload(db, tmp_path):
 
 def test_a_signed_in_coder_can_upload_and_sign_out(db, tmp_path):
     client = create_app(db, upload_dir=tmp_path / "uploads", secret_key="test-secret").server.test_client()
-    assert _sign_in(client, password="wrong password!!").status_code == 401
-    resp = _sign_in(client)
+    assert sign_in(client, password="wrong password!!").status_code == 401
+    resp = sign_in(client)
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
     page = client.get("/_dash-layout").get_data(as_text=True)
     assert "alice (coder)" in page and "choose files" in page
@@ -83,7 +76,7 @@ def test_login_needs_the_form_token_and_never_redirects_off_site(db, tmp_path):
     forged = client.post("/login", data={"name": "alice", "password": PASSWORD})
     assert forged.status_code == 400 and "expired" in forged.get_data(as_text=True)
     for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
-        resp = _sign_in(client, next_url=target)
+        resp = sign_in(client, next_url=target)
         assert resp.headers["Location"] == "/", target
 
 
@@ -95,36 +88,16 @@ def test_without_a_secret_nobody_can_sign_in(db, tmp_path):
     assert resp.status_code == 503 and "FRAMING_SECRET_KEY" in resp.get_data(as_text=True)
 
 
-def _upload_callback(client):
-    """The upload callback as the page sends it (one small text file)."""
-    import base64
-
-    content = "data:text/plain;base64," + base64.b64encode(b"Harbour talks\n\nOfficials met on Monday.").decode()
-    outputs = [{"id": ids.UPLOAD_MESSAGES, "property": "children"}, {"id": ids.JOBS, "property": "data"},
-               {"id": ids.JOB_POLL, "property": "disabled"}]
-    payload = {
-        "output": f"..{ids.UPLOAD_MESSAGES}.children...{ids.JOBS}.data...{ids.JOB_POLL}.disabled..",
-        "outputs": outputs,
-        "inputs": [{"id": ids.UPLOAD_PAYLOAD, "property": "data",
-                    "value": {"contents": [content], "filenames": ["talks.txt"], "at": 1}}],
-        "state": [{"id": ids.JOBS, "property": "data", "value": []}],
-        "changedPropIds": [f"{ids.UPLOAD_PAYLOAD}.data"],
-    }
-    resp = client.post("/_dash-update-component", json=payload)
-    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
-    return resp.get_json()["response"]
-
-
 def test_the_upload_callback_refuses_anonymous_writes_and_queues_a_coders(db, tmp_path):
     client = create_app(db, upload_dir=tmp_path / "uploads", secret_key="test-secret").server.test_client()
-    anonymous = _upload_callback(client)
+    anonymous = post_upload(client, {"talks.txt": b"Harbour talks\n\nOfficials met on Monday."})
     text = str(anonymous[ids.UPLOAD_MESSAGES]["children"])
     assert "refused" in text and "sign in as a coder or admin" in text
     assert ids.JOBS not in anonymous  # nothing queued
     with Store(db) as store:
         assert store.query("SELECT COUNT(*) FROM jobs")[0][0] == 0
-    _sign_in(client)
-    signed = _upload_callback(client)
+    sign_in(client)
+    signed = post_upload(client, {"talks.txt": b"Harbour talks\n\nOfficials met on Monday."})
     assert signed[ids.JOBS]["data"] and signed[ids.JOB_POLL]["disabled"] is False
     with Store(db) as store:
         assert store.query("SELECT submitted_by, status FROM jobs") == [("alice", "queued")]

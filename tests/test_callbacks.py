@@ -5,13 +5,13 @@ them hostile: HTML, a script tag, Markdown and a formula in its title and text.
 """
 from __future__ import annotations
 
-import base64
 import io
 import json
 import re
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from dash import no_update
 from plotly.utils import PlotlyJSONEncoder
@@ -22,8 +22,8 @@ from dashboard import callbacks, ids, service
 from dashboard.callbacks import sync_filters
 from dashboard.service import Config
 from dashboard.uploads import handle_upload, safe_filename
-from dashboard.data import load_dataset, outlet_value
-from uploading import upload
+from dashboard.data import get_reader, load_dataset, outlet_value
+from uploading import data_url, upload
 
 LABELS = Lexicon.load().labels
 
@@ -260,21 +260,40 @@ def test_export_route_every_chart_and_format(env, chart_id, fmt):
     elif fmt == "html":
         assert b"<html" in body[:200].lower() and b"Alpha Daily" in body
     else:
-        assert b"Alpha Daily" in body.split(b"\n\n")[0]  # the filters are written into the file
+        assert set(pd.read_csv(io.BytesIO(body))["outlet"]) == {"Alpha Daily", "Beta Wire"}
+    assert "Alpha Daily" in resp.headers["X-Framing-Filters"]  # the filters travel in the headers
+    assert resp.headers["X-Framing-Chart"] == chart_id
 
 
 def test_export_csv_honours_the_filter_parameters(env):
-    from dashboard.export import read_csv_export
-
     _, app = env
     client = app.server.test_client()
-    rows, meta = read_csv_export(client.get("/export/framing-by-outlet.csv?outlet=Beta+Wire").data)
+    resp = client.get("/export/framing-by-outlet.csv?outlet=Beta+Wire")
+    rows = pd.read_csv(io.BytesIO(resp.data))
     assert set(rows["outlet"]) == {"Beta Wire"} and len(rows) == 2
-    assert "Beta Wire" in meta["filters"]
-    rows, _ = read_csv_export(client.get("/export/framing-by-outlet.csv?start=2019-07-13&end=2019-12-31").data)
+    assert "Beta Wire" in resp.headers["X-Framing-Filters"]
+    rows = pd.read_csv(io.BytesIO(client.get("/export/framing-by-outlet.csv?start=2019-07-13&end=2019-12-31").data))
     assert set(rows["id"]) == {"beta-1"}  # alpha-2 is "2019-07": its period starts on the 1st
-    rows, _ = read_csv_export(client.get("/export/framing-by-outlet.csv").data)
+    rows = pd.read_csv(io.BytesIO(client.get("/export/framing-by-outlet.csv").data))
     assert len(rows) == 5
+
+
+def test_export_headers_stay_safe_with_a_unicode_outlet(env):
+    from urllib.parse import unquote
+
+    _, app = env
+    lexicon, version = get_reader(None)
+    resp = app.server.test_client().get("/export/voices.csv?outlet=Alpha+Daily&outlet=T%C3%BCrkiye%0D%0AHaber")
+    assert resp.status_code == 200
+    framing = {k: v for k, v in resp.headers.items() if k.startswith("X-Framing-")}
+    assert {"X-Framing-Chart", "X-Framing-Filters", "X-Framing-Analyser-Version", "X-Framing-Story",
+            "X-Framing-Exported"} <= set(framing)
+    for value in framing.values():
+        assert value.isascii() and value.isprintable(), value  # no newline, nothing a client must guess
+    filters = framing["X-Framing-Filters"]
+    assert filters.startswith("UTF-8''") and "Türkiye Haber" in unquote(filters[len("UTF-8''"):])
+    assert framing["X-Framing-Analyser-Version"] == version and framing["X-Framing-Story"] == lexicon.title
+    assert set(pd.read_csv(io.BytesIO(resp.data))["outlet"]) == {"Alpha Daily"}
 
 
 @pytest.mark.parametrize("path,fragment", [
@@ -299,9 +318,16 @@ def test_export_all_zip_and_healthz(env):
     client = app.server.test_client()
     resp = client.get("/export/all.zip?outlet=Alpha+Daily")
     assert resp.status_code == 200 and resp.mimetype == "application/zip"
-    names = zipfile.ZipFile(io.BytesIO(resp.data)).namelist()
+    assert "Alpha Daily" in resp.headers["X-Framing-Filters"] and resp.headers["X-Framing-Chart"] == "all"
+    bundle = zipfile.ZipFile(io.BytesIO(resp.data))
+    names = bundle.namelist()
     for chart_id in ids.CHART_IDS:
         assert f"charts/{chart_id}.png" in names and f"charts/{chart_id}.csv" in names
+    metadata = json.loads(bundle.read("metadata.json"))
+    assert "Alpha Daily" in metadata["filters"] and metadata["articles"] == 2
+    for name in (n for n in names if n.endswith(".csv")):
+        assert len(pd.read_csv(io.BytesIO(bundle.read(name)))) == metadata["files"][name]["rows"], name
+    assert set(pd.read_csv(io.BytesIO(bundle.read("articles.csv")))["outlet"]) == {"Alpha Daily"}
     health = client.get("/healthz").get_json()
     assert health["status"] == "ok" and health["articles"] == 5
 
@@ -317,10 +343,6 @@ def test_page_and_layout_are_served(env):
 
 
 # ---------------------------------------------------------------- upload
-
-
-def data_url(data: bytes, mime: str = "text/plain") -> str:
-    return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
 @pytest.mark.parametrize("name,expected", [
@@ -452,3 +474,12 @@ def test_empty_store_layout_says_how_to_add_articles(tmp_path):
     app = create_app(tmp_path / "unscored.db", upload_dir=tmp_path / "uploads")
     layout = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
     assert "holds 2 articles, but none is scored" in layout
+
+
+def test_method_page_renders_the_notes(env):
+    _, app = env
+    resp = app.server.test_client().get("/method")
+    body = resp.data.decode()
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    assert body.count("<h2") >= 5 and "<table>" in body  # the notes' sections and their tables
+    assert "href=/validity" in body

@@ -128,7 +128,9 @@ def test_folders_are_walked_recursively_and_mixed_with_files(tmp_path):
 def test_missing_and_unsupported_paths(tmp_path):
     (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4")
     _, errs, _ = split(read_paths([tmp_path / "nope.txt", tmp_path / "doc.pdf"]))
-    assert [e.reason.split(" ")[0] for e in errs] == ["no", "unsupported"]
+    assert [e.reason for e in errs][0].startswith("no such file")
+    assert errs[1].reason == ("not a supported format (use .jsonl, .json, .csv (each optionally .gz), .txt, .html "
+                              "or .parquet)")
 
 
 def test_empty_and_binary_files(tmp_path):

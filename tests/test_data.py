@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from analysis.lexicon import Lexicon
-from dashboard.data import Filters, build_dataset, filter_frame, filter_mask, outlet_names, outlet_options, outlet_value
+from dashboard.data import (Filters, article_of, build_dataset, filter_frame, filter_mask, outlet_names, outlet_options,
+                            outlet_value, with_article)
 
 LABELS = Lexicon.load().labels
 
@@ -146,3 +147,21 @@ def test_outlet_values_hold_no_word_a_javascript_object_could_trip_on(name):
     words = set(re.split(r"[\s:()]+", (option["label"] + " " + option["value"]).lower()))
     assert "__proto__" not in words  # ("constructor" only reaches a function's properties: harmless)
     assert outlet_names(["outlet:zz", "Sputnik", 5, None]) == ()  # crafted values are ignored
+
+
+def test_core_switch_keeps_the_core_thread_and_round_trips(frame):
+    frame["core"] = [1.0, 0.0, 1.0, 0.0, 0.0]
+    core = Filters(core=True)
+    assert ids_of(filter_frame(frame, core)) == {"a1", "a3"}
+    assert core.to_query() == "?scope=core" and Filters.from_query("?scope=core", LABELS) == core
+    assert "core story only" in core.describe()
+    assert build_dataset(frame, "v").core_count == 2
+    assert build_dataset(frame.drop(columns="core"), "v").core_count is None  # a story without a core thread
+
+
+def test_the_open_article_rides_along_with_the_filters():
+    query = Filters(outlets=("Sputnik",)).to_query()
+    linked = with_article(query, "a&b=1")
+    assert article_of(linked) == "a&b=1" and Filters.from_query(linked, LABELS) == Filters(outlets=("Sputnik",))
+    assert with_article("", "x") == "?article=x" and with_article(query, None) == query
+    assert article_of("?outlet=Sputnik") is None

@@ -1,7 +1,9 @@
 """Export engine: real PNG/SVG through kaleido + Chromium, standalone HTML, safe CSV, ZIP bundle."""
 from __future__ import annotations
 
+import csv
 import io
+import json
 import re
 import struct
 import threading
@@ -15,8 +17,8 @@ import pytest
 from analysis.errors import FramingError
 from chart_data import context, scored_frame
 from dashboard.charts import CHARTS
-from dashboard.export import (FORMATS, ExportFile, UnknownExport, export_bundle, export_chart,
-                              read_csv_export)
+from dashboard.export import (FORMATS, ExportFile, UnknownExport, export_bundle, export_chart, header_value,
+                              provenance_headers)
 
 FILTERS = "outlet: Alpha, Beta · from 2018-01-01"
 VERSION = "analyser-7.3+lex-2"
@@ -94,14 +96,8 @@ def test_csv_round_trips_with_numbers_and_neutralised_text(ctx):
     df.loc[1, "framing"] = -0.75
     out = export_chart("framing-by-outlet", "csv", df, ctx)
     assert out.mimetype.startswith("text/csv") and out.filename.endswith(".csv")
-    text = out.content.decode("utf-8")
-    assert text.startswith("# chart:")
-    rows, meta = read_csv_export(out.content)
-    assert meta["filters"] == FILTERS and meta["analyser_version"] == VERSION
-    # independent read: plain pandas after the comment lines
-    skip = sum(1 for line in text.splitlines() if line.startswith("#"))
-    plain = pd.read_csv(io.StringIO(text), skiprows=skip)
-    pd.testing.assert_frame_equal(plain, rows)
+    rows = pd.read_csv(io.BytesIO(out.content))  # a plain CSV: no options needed
+    assert out.provenance["filters"] == FILTERS and out.provenance["analyser_version"] == VERSION
     assert pd.api.types.is_float_dtype(rows["framing"]) and pd.api.types.is_float_dtype(rows["outlet_mean"])
     assert (rows["framing"] < 0).any() and rows["framing"].min() == pytest.approx(min(df["framing"].min(), -0.75))
     assert rows.loc[rows["id"] == df.loc[1, "id"], "framing"].iloc[0] == pytest.approx(-0.75)
@@ -116,11 +112,32 @@ def test_csv_round_trips_with_numbers_and_neutralised_text(ctx):
 
 def test_csv_has_exactly_the_process_data_rows(frame, ctx):
     for chart_id, module in CHARTS.items():
-        rows, meta = read_csv_export(export_chart(chart_id, "csv", frame, ctx).content)
+        out = export_chart(chart_id, "csv", frame, ctx)
+        rows = pd.read_csv(io.BytesIO(out.content))
         expected = module.process_data(frame, ctx)
         assert list(rows.columns) == list(expected.columns), chart_id
         assert len(rows) == len(expected), chart_id
-        assert meta["chart"] == chart_id
+        records = list(csv.reader(io.StringIO(out.content.decode("utf-8"))))
+        assert records[0] == list(expected.columns) and len(records) == len(expected) + 1, chart_id
+        assert out.provenance["chart"] == chart_id
+
+
+def test_provenance_headers_are_one_line_of_ascii():
+    from urllib.parse import unquote
+
+    assert header_value("outlet: Alpha; dates: 2018-01-01 to …") == (
+        "UTF-8''outlet%3A%20Alpha%3B%20dates%3A%202018-01-01%20to%20%E2%80%A6")
+    assert header_value("plain  text\r\nX-Injected: 1") == "plain text X-Injected: 1"
+    assert header_value("UTF-8''looks encoded").startswith("UTF-8''UTF-8")  # never ambiguous
+    long = header_value("Türkiye " * 500)
+    assert len(long) <= 1000 and unquote(long[len("UTF-8''"):]).endswith("…")
+    out = export_chart("voices", "csv", scored_frame(), context(filters_text="outlets: Türkiye Haber\n, Sputnik"))
+    headers = provenance_headers(out)
+    assert set(headers) == {"X-Framing-Chart", "X-Framing-Filters", "X-Framing-Analyser-Version",
+                            "X-Framing-Exported"} | ({"X-Framing-Note"} if out.provenance["note"] else set())
+    for value in headers.values():
+        assert value.isascii() and value.isprintable(), value
+    assert unquote(headers["X-Framing-Filters"].removeprefix("UTF-8''")) == "outlets: Türkiye Haber , Sputnik"
 
 
 def test_unknown_chart_or_format_raise_a_specific_error(frame, ctx):
@@ -137,8 +154,10 @@ def test_unknown_chart_or_format_raise_a_specific_error(frame, ctx):
 def test_empty_selection_still_exports(ctx):
     empty = scored_frame().iloc[0:0]
     png_size(export_chart("actor-sentiment", "png", empty, ctx).content)
-    rows, meta = read_csv_export(export_chart("voices", "csv", empty, ctx).content)
-    assert rows.empty and meta["filters"] == FILTERS
+    out = export_chart("voices", "csv", empty, ctx)
+    rows = pd.read_csv(io.BytesIO(out.content))
+    assert rows.empty and list(rows.columns) == list(CHARTS["voices"].process_data(empty, ctx).columns)
+    assert out.provenance["filters"] == FILTERS
 
 
 def test_parallel_image_exports_are_safe(frame, ctx):
@@ -172,10 +191,22 @@ def test_bundle_zip_has_every_part(frame, ctx):
                 assert f"charts/{chart_id}.{fmt}" in names
             png_size(zf.read(f"charts/{chart_id}.png"))
             ET.fromstring(zf.read(f"charts/{chart_id}.svg"))
-        assert {"articles.csv", "README.txt", "method.md"} <= names
+        assert {"articles.csv", "README.txt", "method.md", "metadata.json"} <= names
         readme = zf.read("README.txt").decode("utf-8")
         assert FILTERS in readme and VERSION in readme and f"Articles:         {len(frame)}" in readme
-        articles, meta = read_csv_export(zf.read("articles.csv"))
+        articles = pd.read_csv(io.BytesIO(zf.read("articles.csv")))
         assert len(articles) == len(frame) and "text" not in articles.columns
-        assert set(articles["id"]) == set(frame["id"]) and meta["analyser_version"] == VERSION
+        assert set(articles["id"]) == set(frame["id"])
         assert zf.read("method.md").strip()
+        metadata = json.loads(zf.read("metadata.json"))
+        assert metadata["filters"] == FILTERS and metadata["analyser_version"] == VERSION
+        assert metadata["articles"] == len(frame) and metadata["exported"].startswith("20")
+        csvs = sorted(n for n in names if n.endswith(".csv"))
+        assert sorted(metadata["files"]) == csvs
+        for name in csvs:
+            rows = pd.read_csv(io.BytesIO(zf.read(name)))
+            described = metadata["files"][name]
+            assert described["rows"] == len(rows) and list(described["columns"]) == list(rows.columns), name
+            assert all(described["columns"].values()), (name, described["columns"])  # every column explained
+        assert metadata["files"]["charts/voices.csv"]["title"] == CHARTS["voices"].TITLE
+        assert "Security" in metadata["files"]["articles.csv"]["columns"]["frame:security"]

@@ -513,7 +513,9 @@ def test_crafted_callback_bodies_get_a_400_with_a_message(tmp_path, case):
     else:
         resp = _dash_post(client, f"..{ids.UPLOAD_MESSAGES}.children...{ids.JOBS}.data...{ids.JOB_POLL}.disabled..",
                           [{"id": ids.UPLOAD_PAYLOAD, "property": "data", "value": {"contents": [1, 2], "filenames": []}}],
-                          f"{ids.UPLOAD_PAYLOAD}.data", [{"id": ids.JOBS, "property": "data", "value": []}])
+                          f"{ids.UPLOAD_PAYLOAD}.data", [{"id": ids.JOBS, "property": "data", "value": []},
+                                                         {"id": ids.UPLOAD_OUTLET, "property": "value", "value": None},
+                                                         {"id": ids.UPLOAD_DATE, "property": "value", "value": None}])
     body = resp.get_data(as_text=True)
     assert resp.status_code == 400, (resp.status_code, body[:300])
     assert body.startswith("bad request: ") and len(body.strip().splitlines()) == 1 and "<" not in body

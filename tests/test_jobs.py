@@ -1,7 +1,6 @@
 """Background work (analysis/jobs.py): uploads are read and scored by a worker, never in the request."""
 from __future__ import annotations
 
-import base64
 import json
 import time
 
@@ -13,11 +12,7 @@ from analysis.store import Store
 from dashboard import layout, uploads
 from dashboard.service import Config
 from dashboard.data import get_analyser
-from uploading import WRITER
-
-
-def _data_url(data: bytes) -> str:
-    return "data:application/octet-stream;base64," + base64.b64encode(data).decode("ascii")
+from uploading import WRITER, data_url
 
 
 def _bulk(n: int) -> bytes:
@@ -34,7 +29,7 @@ def cfg(tmp_path):
 
 def test_the_upload_request_only_queues_the_work(cfg):
     started = time.perf_counter()
-    result = uploads.handle_upload(cfg, [_data_url(_bulk(500))], ["bulk.jsonl"], WRITER)
+    result = uploads.handle_upload(cfg, [data_url(_bulk(500))], ["bulk.jsonl"], WRITER)
     took = time.perf_counter() - started
     assert result.job_id is not None and result.queued == ("bulk.jsonl",)
     with Store(cfg.db_path) as store:
@@ -45,7 +40,7 @@ def test_the_upload_request_only_queues_the_work(cfg):
 
 
 def test_a_worker_reads_scores_and_reports_progress(cfg):
-    uploads.handle_upload(cfg, [_data_url(_bulk(30)), _data_url(b'{"id": 1}\n[[[')],
+    uploads.handle_upload(cfg, [data_url(_bulk(30)), data_url(b'{"id": 1}\n[[[')],
                           ["bulk.jsonl", "broken.jsonl"], WRITER)
     stages = []
     with Store(cfg.db_path) as store:
@@ -94,7 +89,7 @@ def test_stored_but_unscored_articles_are_always_picked_up(tmp_path):
 
 
 def test_the_page_says_when_no_worker_takes_a_job(cfg):
-    result = uploads.handle_upload(cfg, [_data_url(_bulk(1))], ["one.jsonl"], WRITER)
+    result = uploads.handle_upload(cfg, [data_url(_bulk(1))], ["one.jsonl"], WRITER)
     job = uploads.job_statuses(cfg, [result.job_id, "not-an-id", 10**9])[0]
     assert [j.id for j in uploads.job_statuses(cfg, [result.job_id, "x", True])] == [result.job_id]
     soon = json.dumps(layout.job_status([job], time.time()), default=str)
@@ -109,22 +104,22 @@ def test_an_uploaded_bomb_or_deep_nesting_is_one_message_and_the_good_rows_land(
     nested = b"[" * 100_000 + b"]" * 100_000 + b"\n"
     good = json.dumps({"id": "after-1", "title": "After", "text": "Officials in Ankara said the talks went well."}).encode()
     bomb = gzip.compress(b"{" + b" " * (200 * 2**20) + b"}\n")  # 200 MB of one line in a 200 KB file
-    result = uploads.handle_upload(cfg, [_data_url(nested + good + b"\n"), _data_url(bomb)],
+    result = uploads.handle_upload(cfg, [data_url(nested + good + b"\n"), data_url(bomb)],
                                      ["nested.jsonl", "bomb.jsonl.gz"], WRITER)
     with Store(cfg.db_path) as store:
         jobs.work(store, get_analyser(None), once=True)
         assert [a.id for a in store.articles()] == ["after-1"]
     job = uploads.job_statuses(cfg, [result.job_id])[0]
-    by_file = {m.file: m for m in job.messages}
     assert job.status == "done"
-    assert by_file["nested.jsonl"].ok and "1 article(s) added" in by_file["nested.jsonl"].text
-    assert "nested" in by_file["nested.jsonl"].text  # the bad line is named in the same message
-    assert not by_file["bomb.jsonl.gz"].ok and "\n" not in by_file["bomb.jsonl.gz"].text
+    nested = [(m.text, m.ok) for m in job.messages if m.file == "nested.jsonl"]
+    assert nested == [("1 article(s) added; 1 problem(s):", True), ("line 1: nested deeper than 64 levels", False)]
+    bomb = [m for m in job.messages if m.file == "bomb.jsonl.gz"]
+    assert len(bomb) == 1 and not bomb[0].ok and "\n" not in bomb[0].text
 
 
 def test_a_failing_job_ends_failed_and_the_worker_goes_on(cfg, monkeypatch):
-    first = uploads.handle_upload(cfg, [_data_url(_bulk(1))], ["one.jsonl"], WRITER)
-    second = uploads.handle_upload(cfg, [_data_url(_bulk(2))], ["two.jsonl"], WRITER)
+    first = uploads.handle_upload(cfg, [data_url(_bulk(1))], ["one.jsonl"], WRITER)
+    second = uploads.handle_upload(cfg, [data_url(_bulk(2))], ["two.jsonl"], WRITER)
     real = jobs._ingest_job
     calls = []
 

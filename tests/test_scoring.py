@@ -236,3 +236,29 @@ def test_a_turkish_story_without_the_us_or_nato_stays_neutral(analyser):
     assert s.components["on_topic"] == 0
     assert s.label == "neutral"
     assert s.frames["rule_of_law"] > 0  # the loaded words are still visible as a frame
+
+
+def test_the_core_thread_is_recorded_from_the_text(analyser):
+    """The story file's `core:` terms mark articles of the S-400 thread itself; the wider quarrel
+    (a Syria editorial) is on the axis but not in the core."""
+    assert analyser.score(RELAY_OFFICIAL).core is True  # "S-400" in a scored headline
+    assert analyser.score(SYRIA_EDITORIAL).core is False
+    assert analyser.score(Article("f35", "Wire", "Jets", "Ankara was removed from the F-35 programme.")).core is True
+
+
+def test_a_story_without_a_core_block_records_none(tmp_path):
+    import yaml
+
+    from analysis.errors import FramingError
+    from analysis.lexicon import Lexicon
+
+    story = Path(__file__).resolve().parents[1] / "analysis" / "lexicons" / "s400.yaml"
+    data = yaml.safe_load(story.read_text())
+    del data["core"]
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(yaml.safe_dump(data))
+    assert Lexicon.load(plain).core_name is None
+    data["core"] = {"name": "", "terms": ["s-400"]}
+    plain.write_text(yaml.safe_dump(data))
+    with pytest.raises(FramingError, match=r"core\.name"):
+        Lexicon.load(plain)

@@ -13,7 +13,8 @@ class ChartContext:
     `axis` is the story's axis (label names, pole colours); `frames`, `camps`, `actors` map lexicon
     ids to human labels; `events` are (ISO date, label)
     pairs (dates may be partial: "2019", "2019-07"); `filters_text` is a one-line human summary of
-    the current filters, written into every figure's footnote and every exported file.
+    the current filters, written into every figure's footnote and every exported file; `story` is the
+    story's title (exports name it).
     """
 
     axis: Axis
@@ -23,6 +24,7 @@ class ChartContext:
     events: list[tuple[str, str]] = field(default_factory=list)
     filters_text: str = ""
     analyser_version: str = ""
+    story: str = ""
 
     @classmethod
     def from_lexicon(cls, lexicon, filters_text: str = "", version: str = "") -> "ChartContext":
@@ -35,6 +37,7 @@ class ChartContext:
             events=[(str(d), str(label)) for d, label in (getattr(lexicon, "events", None) or [])],
             filters_text=filters_text,
             analyser_version=version,
+            story=str(getattr(lexicon, "title", "") or ""),
         )
 
     def label(self, kind: str, key: str) -> str:
