@@ -28,7 +28,16 @@ from analysis.safe_text import neutralise, unneutralise
 MAX_NOTE = 2000  # characters of a coder's note
 MAX_MARKED = 500  # marked sentences of one code
 MAX_CODER = 64  # characters of a coder's name
-CSV_COLUMNS = ("article_id", "coder", "label", "note", "sentences", "coded_at", "codebook", "content_hash")
+CSV_COLUMNS = {  # the columns `export_csv` writes (and `import_csv` reads back), with what each holds
+    "article_id": "the article's id in the store",
+    "coder": "who coded it",
+    "label": "the coder's label: one of the story's labels or off-topic",
+    "note": "the coder's note",
+    "sentences": "numbers of the sentences that decided the label (0 = the headline), space-separated",
+    "coded_at": "when (UTC, ISO 8601)",
+    "codebook": "the codebook the coder saw: its version and digest",
+    "content_hash": "the hash of the text the coder read",
+}
 REQUIRED_COLUMNS = ("article_id", "coder", "label")
 _CHUNK = 500
 
@@ -293,7 +302,7 @@ def export_csv(store) -> str:
     spreadsheet would run as a formula carry a leading quote, which the import removes."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(list(CSV_COLUMNS))
     for c in current_codes(store):
         writer.writerow([neutralise(c.article_id), neutralise(c.coder), neutralise(c.label), neutralise(c.note),
                          " ".join(map(str, c.sentences)), c.coded_at, neutralise(c.codebook), c.content_hash])

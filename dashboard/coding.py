@@ -23,7 +23,8 @@ from analysis.coding_queue import MAX_SKIP, MODES, next_article
 from analysis.errors import FramingError
 from analysis.sentences import article_sentences
 from dashboard.auth import csrf_token, csrf_valid, signed_in
-from dashboard.data import get_reader, open_store, shared_store, store_version
+from dashboard.data import get_reader, open_store, shared_store
+from dashboard.service import analyser_version
 from dashboard.validity import agreement_html
 
 MAX_SHOWN_CHARS = 60_000  # of one article's text on the page (a longer one is cut, and says so)
@@ -65,7 +66,7 @@ def register(server: Flask, cfg) -> None:
         if mode not in MODES:
             return _plain(f"unknown mode {mode[:40]!r}: use one of {', '.join(MODES)}", 400)
         skip = tuple(request.args.getlist("skip"))[:MAX_SKIP]
-        version = store_version(cfg.db_path, cfg.lexicon_path)
+        version = analyser_version(cfg)
         with open_store(cfg.db_path) as store:
             chosen = request.args.get("article")
             article_id = chosen or next_article(store, user.name, mode, version, skip)
@@ -134,10 +135,10 @@ def register(server: Flask, cfg) -> None:
             titles = dict(store.query(f"SELECT id, title FROM articles WHERE id IN ({', '.join('?' * len(listed))})",
                                       listed)) if listed else {}
             job = next(iter(JobQueue(store).latest(("retrain",), 1)), None)
-        version = store_version(cfg.db_path, cfg.lexicon_path)
+        version = analyser_version(cfg)
         refresh = job is not None and not job.finished
         body = (f"<section class=card><h2>Agreement</h2>{agreement_html(agreement)}</section>"
-                + _disagreements(found, titles, code_labels(lex), user.is_admin)
+                + _disagreements(found, titles, code_labels(lex), user)
                 + _retrain(job, version, user.is_admin))
         return _page("Agreement and disagreements", user, body, refresh=refresh)
 
@@ -264,12 +265,16 @@ def _codebook(lex) -> str:
             f'{escape(book.version)}</small></summary><p>{escape(book.instructions)}</p><dl>{entries}</dl></details>')
 
 
-def _disagreements(found, titles: dict, labels: tuple[str, ...], admin: bool) -> str:
+def _disagreements(found, titles: dict, labels: tuple[str, ...], user) -> str:
+    """The disagreements, with a form per article for an admin. A coder sees the others' labels
+    only of the articles they coded themselves (no anchoring before their own code)."""
     if not found:
         return '<section class="card"><h2>Disagreements</h2><p>None: every article\'s coders agree.</p></section>'
+    admin = user.is_admin
     rows = []
     for d in found[:MAX_LISTED]:
-        codes = ", ".join(f"{escape(c)}: {escape(lab)}" for c, lab in sorted(d.labels.items()))
+        codes = (", ".join(f"{escape(c)}: {escape(lab)}" for c, lab in sorted(d.labels.items()))
+                 if admin or user.name in d.labels else f"{len(d.labels)} coders (shown once you have coded it)")
         decided = escape(d.adjudicated) if d.adjudicated else "—"
         action = ""
         if admin:
@@ -340,21 +345,27 @@ def coding_record(cfg, version: str) -> dict:
                                                             "report": stored.report}}
 
 
-def bundle_files(cfg, version: str) -> list[tuple[str, bytes, str]]:
-    """The coding files of the export bundle: (name, content, what it is)."""
-    from analysis.annotations import export_csv
-    from dashboard.export import csv_bytes
+def bundle_files(cfg, version: str) -> tuple:
+    """The coding files of the export bundle (dashboard.export.BundleFile)."""
+    from analysis.annotations import CSV_COLUMNS, current_codes, export_csv
+    from dashboard.export import BundleFile, csv_bytes
 
     record = coding_record(cfg, version)
     with open_store(cfg.db_path) as store:
-        codes = export_csv(store).encode("utf-8")
-    return [
-        ("coding/codes.csv", codes, "every coder's current code (what `python -m analysis annotations import` reads)"),
-        ("coding/agreement.json", json.dumps(record["agreement"], indent=1).encode("utf-8"),
-         "Krippendorff's alpha and Cohen's kappa per pair of coders, with the numbers of articles"),
-        ("coding/model_vs_coders.csv", csv_bytes(model_table(record["model"])),
-         "the analyser against the coders' labels (adjudicated, else majority): figures and confusion matrix"),
-    ]
+        codes, n_codes = export_csv(store).encode("utf-8"), len(current_codes(store))
+    table = model_table(record["model"])
+    return (
+        BundleFile("coding/codes.csv", codes, "every coder's current code (what `python -m analysis annotations "
+                   "import` reads)", n_codes, dict(CSV_COLUMNS)),
+        BundleFile("coding/agreement.json", json.dumps(record["agreement"], indent=1).encode("utf-8"),
+                   "Krippendorff's alpha and Cohen's kappa per pair of coders, with the numbers of articles"),
+        BundleFile("coding/model_vs_coders.csv", csv_bytes(table), f"analyser {version} against the coders' labels "
+                   "(adjudicated, else majority): figures and confusion matrix", len(table), MODEL_TABLE_COLUMNS),
+    )
+
+
+MODEL_TABLE_COLUMNS = {"figure": "what is counted or measured", "value": "its value",
+                       "low": "bootstrap 95% interval, low end", "high": "bootstrap 95% interval, high end"}
 
 
 def model_table(model: dict):
@@ -373,4 +384,4 @@ def model_table(model: dict):
             rows.append((name, r[key]["value"], r[key]["low"], r[key]["high"]))
         for true, row in zip(r["labels"], r["confusion"]):
             rows += [(f"coders {true}, analyser {pred}", n, None, None) for pred, n in zip(r["labels"], row)]
-    return pd.DataFrame(rows, columns=["figure", "value", "low", "high"])
+    return pd.DataFrame(rows, columns=list(MODEL_TABLE_COLUMNS))

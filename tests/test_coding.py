@@ -42,6 +42,7 @@ def db(tmp_path_factory):
         score_pending(store, Analyser.load())
         add_user(store, "ann", "coder", PASSWORD)
         add_user(store, "bob", "coder", PASSWORD)
+        add_user(store, "cyd", "coder", PASSWORD)
         add_user(store, "root", "admin", PASSWORD)
     return path
 
@@ -165,6 +166,11 @@ def test_coders_disagree_an_admin_adjudicates_and_queues_one_retraining(fresh):
     assert re.search(r'id="alpha-items">2<', block) and "ann &amp; bob" in block
     review = bob.get("/code/review").get_data(as_text=True)
     assert 'data-article="g1"' in review and 'data-article="g2"' not in review and "/code/adjudicate" not in review
+    assert "ann: pro-Ankara, bob: neutral" in review
+    cyd = client_of()
+    sign_in(cyd, "cyd")  # has not coded g1: the others' labels stay hidden from her
+    review = cyd.get("/code/review").get_data(as_text=True)
+    assert "2 coders (shown once you have coded it)" in review and "ann: pro-Ankara" not in review
     token = form_of(root.get("/code").get_data(as_text=True))["csrf"]
     assert bob.post("/code/adjudicate", data={"csrf": token, "article_id": "g1", "label": "neutral"}).status_code == 403
     assert bob.post("/code/retrain", data={"csrf": token}).status_code == 403
@@ -209,3 +215,5 @@ def test_validity_and_the_export_bundle_carry_the_coders(fresh):
         table = zf.read("coding/model_vs_coders.csv").decode("utf-8")
         assert "compared,1" in table and "off-topic (left out),1" in table
         assert "coding/agreement.json" in zf.read("README.txt").decode("utf-8")
+        files = json.loads(zf.read("metadata.json"))["files"]
+        assert files["coding/codes.csv"]["rows"] == 6 and "label" in files["coding/codes.csv"]["columns"]
