@@ -157,6 +157,11 @@ def code_of(store, article_id: str, coder: str) -> Code | None:
     return _code(rows[0]) if rows else None
 
 
+def coded_by(store, coder: str) -> int:
+    """How many articles `coder` has a current code of."""
+    return store.query("SELECT COUNT(*) FROM annotations WHERE coder = ? AND current = 1", (coder,))[0][0]
+
+
 def adjudicate(store, article_id: str, label: str, adjudicator: str, labels: tuple[str, ...], note: str = "") -> None:
     """Set the adjudicated label of an article (an earlier one is kept as history)."""
     if label not in labels:

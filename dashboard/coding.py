@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, redirect, request
 
-from analysis.annotations import (MAX_NOTE, Code, adjudicate, check_code, code_labels, code_of, disagreements,
-                                  save_codes)
+from analysis.annotations import (MAX_NOTE, Code, adjudicate, check_code, code_labels, code_of, coded_by,
+                                  disagreements, save_codes)
 from analysis.coding_queue import MAX_SKIP, MODES, next_article
 from analysis.errors import FramingError
 from analysis.sentences import article_sentences
@@ -75,8 +75,8 @@ def register(server: Flask, cfg) -> None:
                 return _plain(f"no article {chosen[:80]!r} in the store", 404)
             mine = code_of(store, article_id, user.name) if article else None
             last = request.args.get("last")
-            reveal = _reveal(store, lex, last, user.name, version) if last else ""
-            done = store.query("SELECT COUNT(*) FROM annotations WHERE coder = ? AND current = 1", (user.name,))[0][0]
+            reveal = _reveal(store, last, user.name, version) if last else ""
+            done = coded_by(store, user.name)
         body = _article_form(lex, article, mine, mode, skip) if article else _nothing_left(mode)
         return _page("Code articles", user, _modes(mode) + reveal + f'<p class="c-count">You have coded {done:,} '
                      f'article(s).</p>' + body + _codebook(lex) + AGREEMENT_SLOT)
@@ -131,9 +131,7 @@ def register(server: Flask, cfg) -> None:
         with open_store(cfg.db_path) as store:
             agreement = store_agreement(store).to_dict()
             found = disagreements(store)
-            listed = [d.article_id for d in found[:MAX_LISTED]]
-            titles = dict(store.query(f"SELECT id, title FROM articles WHERE id IN ({', '.join('?' * len(listed))})",
-                                      listed)) if listed else {}
+            titles = {a.id: a.title for a in store.articles([d.article_id for d in found[:MAX_LISTED]])}
             job = next(iter(JobQueue(store).latest(("retrain",), 1)), None)
         version = analyser_version(cfg)
         refresh = job is not None and not job.finished
@@ -162,9 +160,9 @@ def register(server: Flask, cfg) -> None:
             return refused
         from analysis.jobs import JobQueue
 
-        store = shared_store(cfg.db_path)
-        if not store.query("SELECT 1 FROM jobs WHERE kind = 'retrain' AND status IN ('queued', 'running')"):
-            JobQueue(store).submit("retrain", {}, submitted_by=user.name)
+        queue = JobQueue(shared_store(cfg.db_path))
+        if all(job.finished for job in queue.latest(("retrain",), 1)):  # one retraining at a time
+            queue.submit("retrain", {}, submitted_by=user.name)
         return redirect("/code/review", code=303)
 
 
@@ -233,7 +231,7 @@ def _article_form(lex, article, mine: Code | None, mode: str, skip: tuple[str, .
 </form>"""
 
 
-def _reveal(store, lex, article_id: str, coder: str, version: str) -> str:
+def _reveal(store, article_id: str, coder: str, version: str) -> str:
     """The analyser's reading of the article the coder has just coded (only once they have)."""
     mine = code_of(store, article_id, coder)
     article = store.get_article(article_id)
