@@ -141,8 +141,9 @@ def retrain_with_codes(store, reader=None, lexicon=None, progress=_no_progress) 
     from analysis.article import ArticleModel
     from analysis.codebook import OFF_TOPIC
     from analysis.pipeline import score_pending
-    from analysis.scoring import Analyser, SentenceReader, stance_version, version_string
-    from analysis.store_model import activate, active_digest, model_digest, save_model
+    from analysis import scoring
+    from analysis.scoring import Analyser, SentenceReader, stance_version
+    from analysis.store_model import activate, model_digest, save_model
 
     reader = reader or SentenceReader.load(lexicon)
     lex = reader.lexicon
@@ -151,7 +152,7 @@ def retrain_with_codes(store, reader=None, lexicon=None, progress=_no_progress) 
     if not coded:
         raise FramingError(f"{store.path}: no coded article with one of the story's labels "
                            f"({', '.join(lex.labels)}); code some on /code or import codes first")
-    old_version = version_string(lex, stance_version(lex), active_digest(store))
+    old_version = scoring.reader(lex, store)[1]
     progress("reading the story's labelled articles", 0, 0)
     rows = article_rows(reader, learning_sets(lex))
     articles = list(store.articles(list(coded)))
