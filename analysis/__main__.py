@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis ingest|score|collect|train|evaluate ...`."""
+"""Command line: `python -m analysis ingest|score|collect|train|evaluate|annotations|agreement ...`."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from analysis.collect.policy import FetchPolicy
-from analysis.errors import run_command
+from analysis.errors import FramingError, run_command
 
 DEFAULT_DB = Path("var/framing.db")
 
@@ -60,6 +60,26 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="fit the stance model and the article model from the labelled data")
     train.add_argument("--lexicon", type=Path, default=None,
                        help="story file naming the training data (default: the S-400 story)")
+    train.add_argument("--with-annotations", action="store_true",
+                       help="refit only the article model of the store --db, adding its coded articles (adjudicated, "
+                            "else majority codes); report before/after figures on held-out coded articles, rescore the "
+                            "store and switch it to the new model")
+    train.add_argument("--db", type=Path, default=None, help="the store whose codes --with-annotations uses")
+
+    annotations = sub.add_parser("annotations", help="import or export the coders' codes")
+    actions = annotations.add_subparsers(dest="action", required=True, help="what to do with the codes")
+    imp = actions.add_parser("import", help="add codes from a CSV file (columns article_id, coder, label; "
+                                            "optional note, sentences, coded_at, codebook)")
+    imp.add_argument("file", type=Path, help="the CSV file; bad rows get one line each, the rest is imported")
+    imp.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"store file (default {DEFAULT_DB})")
+    imp.add_argument("--lexicon", type=Path, default=None, help="story file whose labels codes use (default: the S-400 story)")
+    exp = actions.add_parser("export", help="print every coder's current code as CSV")
+    exp.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"store file (default {DEFAULT_DB})")
+
+    agreement = sub.add_parser("agreement", help="agreement between coders: Krippendorff's alpha and Cohen's kappa per pair")
+    agreement.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"store file (default {DEFAULT_DB})")
+    agreement.add_argument("--format", choices=("table", "json"), default="table",
+                           help="a table (default) or JSON with alpha, items, coders, pairs (coders, kappa, n), codes")
 
     evaluate = sub.add_parser(
         "evaluate", help="the analyser beside baselines on every evaluation set, with intervals and calibration"
@@ -117,9 +137,23 @@ def _run(args: argparse.Namespace) -> int:
         policy = FetchPolicy(delay=args.delay, timeout=args.timeout, max_bytes=args.max_bytes)
         return run_collect(args.list, db=args.db, cache_dir=args.cache, policy=policy, lexicon=args.lexicon)
     if args.command == "train":
-        from analysis.training import run_train
+        from analysis.training import run_train, run_train_with_annotations
 
+        if args.with_annotations:
+            if args.db is None:
+                raise FramingError("train --with-annotations needs --db FILE, the store whose codes it uses")
+            return run_train_with_annotations(args.db, lexicon=args.lexicon)
+        if args.db is not None:
+            raise FramingError("train --db is only for --with-annotations (the story's models do not read a store)")
         return run_train(lexicon=args.lexicon)
+    if args.command == "annotations":
+        from analysis.annotations import run_export, run_import
+
+        return run_import(args.file, args.db, args.lexicon) if args.action == "import" else run_export(args.db)
+    if args.command == "agreement":
+        from analysis.agreement import run_agreement
+
+        return run_agreement(args.db, args.format)
     if args.command == "evaluate":
         from analysis.evaluation.report import run_evaluate
 

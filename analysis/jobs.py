@@ -1,5 +1,8 @@
 """Background work: a job table in the store, drained by worker processes.
 
+Two kinds of job: `ingest` (uploaded files) and `retrain` (refit the article model with the
+store's codes, rescore, switch: analysis/training.py; queued by an admin on /code).
+
 A web request never ingests or scores: it saves the uploaded files in a folder, `submit`s an
 `ingest` job naming them and returns. A worker (`python -m dashboard worker`, or the one
 `python -m dashboard` starts beside the page) `claim`s the oldest queued job in one transaction,
@@ -212,6 +215,15 @@ def _problem_text(error: IngestError, folder: Path) -> str:
     return where + _user_text(error.reason, folder)
 
 
+def _retrain_job(store: Store, queue: JobQueue, job: Job, analyser) -> list[FileMessage]:
+    """Refit the article model with the store's codes, rescore, switch (analysis/training.py)."""
+    from analysis.training import format_retrained, retrain_with_codes
+
+    result = retrain_with_codes(store, analyser.reader,
+                                progress=lambda stage, done, total: queue.progress(job.id, stage, done, total))
+    return [FileMessage("", line, True) for line in format_retrained(result)]
+
+
 def _user_text(error, folder: Path) -> str:
     return str(error).replace(str(folder) + os.sep, "")
 
@@ -219,9 +231,10 @@ def _user_text(error, folder: Path) -> str:
 def run_job(store: Store, queue: JobQueue, job: Job, analyser) -> Job:
     """Do one claimed job and record its end; never raises for a bad file or a failed step."""
     try:
-        if job.kind != "ingest":
+        work_of = {"ingest": _ingest_job, "retrain": _retrain_job}.get(job.kind)
+        if work_of is None:
             raise FramingError(f"unknown job kind {job.kind!r}")
-        messages = _ingest_job(store, queue, job, analyser)
+        messages = work_of(store, queue, job, analyser)
         queue.finish(job.id, "done", messages, stage="done")
     except FramingError as exc:
         queue.finish(job.id, "failed", [FileMessage("", str(exc), False)], stage="failed")
@@ -250,6 +263,7 @@ def work(store: Store, analyser, worker: str | None = None, once: bool = False,
     framed = None  # the generation the frame cache was last built for
     last_frame = time.monotonic()
     while not should_stop():
+        analyser = analyser.for_store(store)  # follows a retraining (by this worker or another)
         job = queue.claim(worker)
         if job is not None:
             run_job(store, queue, job, analyser)
@@ -277,9 +291,9 @@ def run_worker(db: Path, lexicon: Path | None = None, once: bool = False) -> int
     """`python -m dashboard worker`: run until interrupted (or, with `once`, until idle)."""
     from analysis.scoring import Analyser
 
-    analyser = Analyser.load(lexicon)
-    print(f"worker for {db} ({analyser.version}) started", file=sys.stderr)
     with Store(db) as store:
+        analyser = Analyser.load(lexicon, store)
+        print(f"worker for {db} ({analyser.version}) started", file=sys.stderr)
         try:
             n = work(store, analyser, once=once)
         except KeyboardInterrupt:

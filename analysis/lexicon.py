@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 
 from analysis.axis import Axis
+from analysis.codebook import KEY as CODEBOOK_KEY
+from analysis.codebook import Codebook, split_codebook
 from analysis.errors import FramingError
 from analysis.training_data import TrainingFiles
 
@@ -329,7 +331,14 @@ class Lexicon:
         self.axis = Axis.parse(data.get("axis"), self.path)
         self.labels = self.axis.labels
         self.training = TrainingFiles.parse(data.get("training"), Path(self.path).parent, self.path)
-        self.digest = hashlib.sha256(self._raw or repr(data).encode()).hexdigest()[:8]
+        # The measure's digest: every byte of the file but the coders' instructions (codebook).
+        if self._raw:
+            measured, block = split_codebook(self._raw.decode("utf-8"))
+        else:
+            measured, block = repr({k: v for k, v in data.items() if k != CODEBOOK_KEY}), ""
+        self.digest = hashlib.sha256(measured.encode("utf-8")).hexdigest()[:8]
+        self.codebook = (Codebook.parse(data[CODEBOOK_KEY], self.labels, self.path, block)
+                         if data.get(CODEBOOK_KEY) is not None else None)
 
         frames = self._req(data, "frames", dict)
         if not frames:

@@ -324,7 +324,7 @@ def run_score(
         if analyser is None:
             from analysis.scoring import Analyser
 
-            analyser = Analyser.load(lexicon)
+            analyser = Analyser.load(lexicon, store)  # with the store's own article model, if it has one
         score_pending(store, analyser, scheduler=scheduler, progress=sys.stderr.isatty(), ids=ids)
         articles = sorted(store.articles(ids), key=lambda a: a.id)
         scores = store.scores([a.content_hash for a in articles], analyser.version)

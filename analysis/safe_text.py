@@ -23,6 +23,11 @@ def neutralise(value):
     return value
 
 
+def unneutralise(value: str) -> str:
+    """The cell `neutralise` was given: reading back a CSV this project wrote."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(CSV_TRIGGERS) else value
+
+
 def terminal_safe(text: str) -> str:
     """`text` with every control character that a terminal would act on (escape sequences,
     bidirectional overrides) replaced by U+FFFD; tabs and newlines are kept."""

@@ -33,8 +33,16 @@ ANALYSER_CODE_VERSION = "2.0.0"
 CLASSIFIER_BATCH = 4096
 
 
-def version_string(lex: Lexicon, stance_version: str) -> str:
-    return f"{ANALYSER_CODE_VERSION}+{lex.story}-{lex.version}.{lex.digest}+stance-{stance_version}"
+def version_string(lex: Lexicon, stance_version: str, article_digest: str | None = None) -> str:
+    """Code + story file + stance model, and the digest of a store's own article model when it
+    has one (analysis/store_model.py); the story's default article model follows from the rest."""
+    return with_article_model(f"{ANALYSER_CODE_VERSION}+{lex.story}-{lex.version}.{lex.digest}+stance-{stance_version}",
+                              article_digest)
+
+
+def with_article_model(version: str, article_digest: str | None) -> str:
+    """The version of the analyser `version` when it scores with a store's own article model."""
+    return f"{version}+article-{article_digest}" if article_digest else version
 
 
 def stance_version(lex: Lexicon) -> str:
@@ -44,11 +52,13 @@ def stance_version(lex: Lexicon) -> str:
     return f"{data_version(lex.training)}.{lexicon_tag(lex)}"
 
 
-def reader(lexicon_path=None) -> tuple[Lexicon, str]:
-    """The lexicon and the version of the analyser `Analyser.load(lexicon_path)` builds, without
-    loading the models (nor scikit-learn): all that reading stored scores needs."""
+def reader(lexicon_path=None, store=None) -> tuple[Lexicon, str]:
+    """The lexicon and the version of the analyser `Analyser.load(lexicon_path, store)` builds,
+    without loading the models (nor scikit-learn): all that reading stored scores needs."""
+    from analysis.store_model import active_digest
+
     lex = lexicon_path if isinstance(lexicon_path, Lexicon) else Lexicon.load(lexicon_path)
-    return lex, version_string(lex, stance_version(lex))
+    return lex, version_string(lex, stance_version(lex), active_digest(store) if store is not None else None)
 
 
 @dataclass
@@ -140,29 +150,49 @@ class Analyser:
     Deterministic and picklable, so Dask or multiprocessing can ship it to workers.
     """
 
-    def __init__(self, reader: SentenceReader, article_model: ArticleModel):
+    def __init__(self, reader: SentenceReader, article_model: ArticleModel, article_digest: str | None = None):
+        """`article_digest` names a store's own article model; None for the story's default."""
         self.stance_version = stance_version(reader.lexicon)
         fitted_for = article_model.fitted_on.get("stance_version")
         if fitted_for != self.stance_version:
-            raise FramingError(
-                f"the article model was fitted on stance model {fitted_for}, not on the current "
-                f"{self.stance_version}: run `python -m analysis train`"
-            )
+            which, command = ((f"the store's article model {article_digest}", "train --with-annotations --db STORE")
+                              if article_digest else ("the article model", "train"))
+            raise FramingError(f"{which} was fitted on stance model {fitted_for}, not on the current "
+                               f"{self.stance_version}: run `python -m analysis {command}`")
         self.reader = reader
         self.lexicon = reader.lexicon
         self.article_model = article_model
+        self.article_digest = article_digest
 
     @classmethod
-    def load(cls, lexicon_path=None) -> "Analyser":
-        """Analyser for a story file (default: the S-400 story), with the models it names."""
+    def load(cls, lexicon_path=None, store=None) -> "Analyser":
+        """Analyser for a story file (default: the S-400 story), with the models it names, or with
+        the article model of `store` when it holds one (analysis/store_model.py)."""
         reader = SentenceReader.load(lexicon_path)
         lex = reader.lexicon
-        return cls(reader, ArticleModel.load(lex.training.article_model, lex.labels))
+        analyser = cls(reader, ArticleModel.load(lex.training.article_model, lex.labels))
+        return analyser.for_store(store) if store is not None else analyser
+
+    def for_store(self, store) -> "Analyser":
+        """This analyser with the store's active article model (or the story's default when the
+        store has none): itself when that is the model it holds already. Cheap (one small read),
+        so a long-running worker asks between jobs and follows a retraining."""
+        from analysis.store_model import active_digest, active_model
+
+        digest = active_digest(store)
+        if digest == self.article_digest:
+            return self
+        if digest is None:
+            lex = self.lexicon
+            return Analyser(self.reader, ArticleModel.load(lex.training.article_model, lex.labels))
+        stored = active_model(store, self.lexicon.labels)
+        return Analyser(self.reader, stored.model, stored.digest)
 
     @property
     def version(self) -> str:
-        """Code version + lexicon story/version/content digest + stance model (data and spec)."""
-        return version_string(self.lexicon, self.stance_version)
+        """Code version + lexicon story/version/content digest + stance model (data and spec) +
+        the store's own article model, if any."""
+        return version_string(self.lexicon, self.stance_version, self.article_digest)
 
     # --- scoring -------------------------------------------------------------------------
     def score_many(self, articles: list[Article]) -> list[ArticleScore]:

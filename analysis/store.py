@@ -29,8 +29,9 @@ from analysis.errors import FramingError
 from analysis.models import Article, ArticleScore, IngestError
 
 APPLICATION_ID = 0x46524D31  # "FRM1": marks the file as this project's store
-# 2: articles.title_source; 3: jobs, users; 4: jobs.generation; 5: index on articles.source; 6: articles_fts
-SCHEMA_VERSION = 6
+# 2: articles.title_source; 3: jobs, users; 4: jobs.generation; 5: index on articles.source; 6: articles_fts;
+# 7: coding (annotations, adjudications, article_models)
+SCHEMA_VERSION = 7
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
@@ -103,6 +104,45 @@ END""",
 END""",
 )
 
+# Schema 7: the researchers' codes (analysis/annotations.py), adjudications, a store's own
+# article model (analysis/store_model.py), and the indexes the coding queue reads.
+_V7 = (
+    """CREATE TABLE IF NOT EXISTS annotations (
+    id INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,     -- the text the coder read
+    coder TEXT NOT NULL,
+    label TEXT NOT NULL,            -- one of the story's labels or off-topic
+    sentences TEXT NOT NULL DEFAULT '[]',  -- JSON list of the indices of the deciding sentences
+    note TEXT NOT NULL DEFAULT '',
+    coded_at TEXT NOT NULL,
+    codebook TEXT NOT NULL DEFAULT '',     -- the codebook's tag (version.digest) the coder saw
+    current INTEGER NOT NULL DEFAULT 1     -- 0 once the same coder coded the article again (history)
+)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS annotations_current ON annotations(article_id, coder) WHERE current = 1",
+    "CREATE INDEX IF NOT EXISTS annotations_coder ON annotations(coder, article_id)",
+    """CREATE TABLE IF NOT EXISTS adjudications (
+    id INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    adjudicator TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    decided_at TEXT NOT NULL,
+    current INTEGER NOT NULL DEFAULT 1
+)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS adjudications_current ON adjudications(article_id) WHERE current = 1",
+    """CREATE TABLE IF NOT EXISTS article_models (
+    digest TEXT PRIMARY KEY,
+    model TEXT NOT NULL,            -- the ArticleModel as JSON (analysis/article.py)
+    report TEXT NOT NULL,           -- JSON: what it was fitted on, before/after figures
+    fitted_at TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 0
+)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS article_models_active ON article_models(active) WHERE active = 1",
+    "CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet)",
+    "CREATE INDEX IF NOT EXISTS scores_confidence ON scores(analyser_version, confidence)",
+)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -135,7 +175,7 @@ CREATE TABLE IF NOT EXISTS meta (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0);
-""" + "".join(s + ";\n" for s in _V3 + _V4 + _V5 + _V6) + (
+""" + "".join(s + ";\n" for s in _V3 + _V4 + _V5 + _V6 + _V7) + (
     f"INSERT OR IGNORE INTO meta (key, value) VALUES ('search_unicode', {SEARCH_UNICODE});\n")
 _BUMP = "UPDATE meta SET value = value + 1 WHERE key = 'generation'"
 
@@ -148,7 +188,7 @@ _COMPARED = ("outlet", "title", "url", "date", "date_precision", "byline", "sour
 # (The index of schema 6 is filled by _index_articles, which every upgrade to it runs; the scored
 # frame lost its text column then, so the generation moves on and cached frames are rebuilt.)
 _MIGRATIONS = {1: ("ALTER TABLE articles ADD COLUMN title_source TEXT NOT NULL DEFAULT 'given'",), 2: _V3, 3: _V4,
-               4: _V5, 5: _V6 + (_BUMP,)}
+               4: _V5, 5: _V6 + (_BUMP,), 6: _V7}
 FLAT_PREFIXES = {"frames": "frame:", "voices": "voice:", "sentiment": "sent:"}
 
 
@@ -260,6 +300,13 @@ def _create(path: Path) -> None:
                 os.unlink(leftover)
             except FileNotFoundError:
                 pass
+
+
+def open_existing(path: str | os.PathLike) -> "Store":
+    """The store at `path`, which must exist (commands that only read or add to one)."""
+    if not Path(path).exists():
+        raise FramingError(f"{path}: no such store")
+    return Store(path)
 
 
 def _row_to_article(row: sqlite3.Row | tuple) -> Article:
@@ -466,6 +513,10 @@ class Store:
             raise FramingError("store writes must run inside store.transaction()")
         cur = self._execute(self.conn, sql, params)
         return cur.lastrowid if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
+
+    def mark_changed(self) -> None:
+        """Inside `transaction()`: tell readers that what they show changed (the write counter)."""
+        self.execute(_BUMP)
 
     # -------------------------------------------------------- articles
 
@@ -725,7 +776,7 @@ class Store:
         return out
 
     def generation(self) -> int:
-        """A counter that every write to articles or scores increases."""
+        """A counter that every write to articles or scores (or the active article model) increases."""
         return int(self._query("SELECT value FROM meta WHERE key = 'generation'")[0][0])
 
     def _frame_cache(self, version: str, generation: int) -> Path:

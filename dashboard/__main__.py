@@ -100,8 +100,8 @@ def prepare(corpus: list[Path], db: Path, lexicon: Path | None) -> int:
     from analysis.pipeline import ingest_paths, score_pending
     from dashboard.data import get_analyser, open_store
 
-    analyser = get_analyser(str(lexicon) if lexicon else None)
     with open_store(db) as store:
+        analyser = get_analyser(str(lexicon) if lexicon else None).for_store(store)
         for path in corpus:
             if not path.exists():
                 print(f"skipped {path}: no such file or folder{_SHARED_HINT if 'shared' in path.parts else ''}",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard import callbacks, layout, routes, uploads_admin
+from dashboard import callbacks, coding, layout, routes, uploads_admin
 from dashboard.auth import SECRET_ENV, current_writer, init_auth, signed_in
 from dashboard.service import Config
 from dashboard.data import db_stamp, get_reader, load_dataset, open_store
@@ -32,12 +32,13 @@ def create_app(db_path: str | os.PathLike = DEFAULT_DB, lexicon_path: str | os.P
         assets_folder=str(ROOT / "assets"),
         update_title=None,
         suppress_callback_exceptions=False,
+        assets_ignore=r"^coding\.(js|css)$",  # the coding pages' own (dashboard/coding.py)
     )
 
     def serve_layout():
         # Called per page load: a reload after an upload (by any worker) shows the new data.
         ds = load_dataset(cfg.db_path, cfg.lexicon_path)
-        lexicon, version = get_reader(cfg.lexicon_path)
+        lexicon, version = get_reader(cfg.lexicon_path)[0], ds.version
         stored = 0
         if ds.is_empty:
             with open_store(cfg.db_path) as store:
@@ -52,6 +53,7 @@ def create_app(db_path: str | os.PathLike = DEFAULT_DB, lexicon_path: str | os.P
     callbacks.register(app, cfg)
     routes.register(app.server, cfg)
     uploads_admin.register(app.server, cfg)
+    coding.register(app.server, cfg)
     return app
 
 

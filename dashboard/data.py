@@ -241,12 +241,40 @@ def get_reader(lexicon_path: str | None):
     return reader(Path(lexicon_path) if lexicon_path else None)
 
 
+def store_version(db_path: str | os.PathLike, lexicon_path: str | None = None) -> str:
+    """The version of the analyser that scores this store: the story's, with the store's own
+    article model when it has one (analysis/store_model.py). The store is read again only when
+    its files changed (a retraining switches the model in a transaction of its own)."""
+    from analysis.scoring import with_article_model
+    from analysis.store_model import active_digest
+
+    key = str(Path(db_path).resolve())
+    stamp = db_stamp(key)
+    known = _digests.get(key)
+    if known is None or known[0] != stamp:
+        with open_store(key) as store:
+            known = _digests[key] = (stamp, active_digest(store))
+    return with_article_model(get_reader(lexicon_path)[1], known[1])
+
+
+_digests: dict[str, tuple] = {}  # store file -> (db_stamp, active article model digest)
+
+
 def open_store(db_path: str | os.PathLike):
     """A fresh connection to the store (SQLite connections are per thread, so per call)."""
     from analysis.store import Store
 
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     return Store(Path(db_path))
+
+
+@functools.lru_cache(maxsize=4)
+def shared_store(db_path: str):
+    """One connection per process for the coders' small writes (codes, adjudications, a queued
+    retraining). The store's integrity check, which a Store runs before its first write (seconds on
+    a large store), then runs once per process, as it does in a long-running worker, instead of
+    once per code. Safe across threads (the Store serialises its use)."""
+    return open_store(db_path)
 
 
 def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wait: bool = False) -> Dataset:
@@ -259,7 +287,7 @@ def load_dataset(db_path: str | os.PathLike, lexicon_path: str | None = None, wa
     frame itself (seconds of CPU on a large store) only when no worker has done so for
     BUILD_AFTER seconds. `wait=True` always returns the current snapshot (tests, benchmarks).
     """
-    version = get_reader(lexicon_path)[1]
+    version = store_version(db_path, lexicon_path)
     key = str(Path(db_path).resolve())
     stamp = db_stamp(key)
     cached = _latest.get(key)

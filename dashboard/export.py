@@ -328,9 +328,21 @@ def _method_notes() -> str:
     return METHOD_NOTES.read_text(encoding="utf-8")
 
 
-def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
+@dataclass(frozen=True)
+class BundleFile:
+    """A file the caller adds to the bundle; a CSV names its rows and what each column holds."""
+
+    name: str
+    content: bytes
+    what: str
+    rows: int | None = None
+    columns: dict[str, str] | None = None
+
+
+def export_bundle(df: pd.DataFrame, ctx: ChartContext, extra: tuple[BundleFile, ...] = ()) -> ExportFile:
     """One ZIP: every chart as PNG, SVG, HTML and CSV, the filtered article table, the method and
-    its validity figures, and metadata.json: where it comes from and what each CSV holds."""
+    its validity figures, metadata.json (where it comes from and what each CSV holds), and the
+    `extra` files, listed in its README."""
     from analysis.evaluation.report import load_validity
     from dashboard.validity import render as render_validity
 
@@ -356,6 +368,10 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
         table = df.drop(columns=[c for c in ARTICLE_COLUMNS_DROPPED if c in df.columns])
         zf.writestr("articles.csv", csv_bytes(table))
         tables["articles.csv"] = {"rows": len(table), "columns": _columns(table, ctx)}
+        for f in extra:
+            zf.writestr(f.name, f.content)
+            if f.name.endswith(".csv"):
+                tables[f.name] = {"title": f.what, "rows": f.rows, "columns": f.columns or {}}
         metadata = {key: provenance[key] for key in ("story", "filters", "analyser_version", "exported")}
         zf.writestr("metadata.json", json.dumps({**metadata, "articles": len(df), "files": tables},
                                                 indent=1, ensure_ascii=False))
@@ -380,6 +396,7 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
             "  validity.html how well the measure holds (evaluation sets, baselines, calibration, agreement),",
             "  validity.json   and the same figures as data",
             "  metadata.json the above as data, and for each CSV its rows and what each column holds",
+            *[f"  {f.name}  {f.what}" for f in extra],
             "",
             "CSV files are plain: one header row, then the rows (UTF-8). Text cells starting with = + - @,",
             "tab or carriage return carry a leading ' so spreadsheets do not run them as formulas.",
@@ -389,6 +406,6 @@ def export_bundle(df: pd.DataFrame, ctx: ChartContext) -> ExportFile:
     return ExportFile(buf.getvalue(), MIMETYPES["zip"], "framing-export.zip", provenance)
 
 
-__all__ = ["FORMATS", "ExportFile", "UnknownExport", "ImageExportError", "export_chart", "export_bundle",
+__all__ = ["FORMATS", "BundleFile", "ExportFile", "UnknownExport", "ImageExportError", "export_chart", "export_bundle",
            "figure_image", "figure_html", "csv_bytes", "header_value", "provenance_headers", "neutralise",
            "start_image_server", "stop_image_server"]

@@ -43,6 +43,7 @@ JOB_STATUS = "job-status"  # their progress and, when done, one line per file
 
 SIGN_IN = "sign-in"
 SIGNED_IN_AS = "signed-in-as"
+CODE_LINK = "code-link"  # to /code, for signed-in coders and admins
 
 FOOTER = "footer"
 VALIDITY_LINK = "validity-link"

@@ -407,6 +407,7 @@ def account(user) -> html.Div:
     if user is None:
         return html.Div(html.A("Sign in", href="/login", id=ids.SIGN_IN), className="account")
     return html.Div(className="account", children=[
+        *([html.A("Code articles", href="/code", id=ids.CODE_LINK), " · "] if user.can_write else []),
         html.Span(f"{user.name} ({user.role})", id=ids.SIGNED_IN_AS),
         html.Form(html.Button("Sign out", type="submit", className="link-button"), method="post", action="/logout"),
     ])

@@ -20,7 +20,7 @@ def register(server: Flask, cfg) -> None:
     @server.get("/export/<path:name>")
     def export(name: str):
         from analysis.errors import FramingError
-        from dashboard.export import UnknownExport, export_bundle, export_chart, provenance_headers
+        from dashboard.export import UnknownExport, export_chart, provenance_headers
 
         match = _EXPORT.match(name)
         if not match:
@@ -35,7 +35,7 @@ def register(server: Flask, cfg) -> None:
         filters = Filters.from_args(request.args, get_reader(cfg.lexicon_path)[0].labels)
         _, rows, chart_ctx = service.filtered(cfg, filters)
         try:
-            result = export_bundle(rows, chart_ctx) if chart_id == "all" else export_chart(chart_id, fmt, rows, chart_ctx)
+            result = service.bundle(cfg, rows, chart_ctx) if chart_id == "all" else export_chart(chart_id, fmt, rows, chart_ctx)
         except UnknownExport as exc:
             return _plain(f"unknown export '{name}': {exc}", 404)
         except FramingError as exc:  # e.g. no browser for static images: say so, no traceback
@@ -50,10 +50,11 @@ def register(server: Flask, cfg) -> None:
     @server.get("/validity")
     def validity():
         from analysis.evaluation.report import load_validity
+        from dashboard.coding import coding_record
         from dashboard.validity import render
 
-        _, version = get_reader(cfg.lexicon_path)
-        return Response(render(load_validity(), version), mimetype="text/html")
+        version = service.analyser_version(cfg)
+        return Response(render(load_validity(), version, coding_record(cfg, version)), mimetype="text/html")
 
     @server.get("/method")
     def method():

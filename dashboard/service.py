@@ -11,7 +11,7 @@ from dash import no_update
 from werkzeug.exceptions import BadRequest
 
 from dashboard import checks, ids, layout
-from dashboard.data import Dataset, Filters, filter_mask, get_reader, load_dataset, open_store
+from dashboard.data import Dataset, Filters, filter_mask, get_reader, load_dataset, open_store, store_version
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ def dataset(cfg: Config) -> Dataset:
     return load_dataset(cfg.db_path, cfg.lexicon_path)
 
 
+def analyser_version(cfg: Config) -> str:
+    """The version of the analyser that scores this app's store (with its own article model, if any)."""
+    return store_version(cfg.db_path, cfg.lexicon_path)
+
+
 def filters_of(cfg: Config, search: str | None) -> Filters:
     """The filters a page address names, read against the story's labels."""
     return Filters.from_query(checks.text(search, "the address's query"), get_reader(cfg.lexicon_path)[0].labels)
@@ -41,8 +46,8 @@ def chart_context(cfg: Config, filters: Filters):
     """The ChartContext for the current lexicon, analyser version and filters."""
     from dashboard.charts.context import ChartContext
 
-    lexicon, version = get_reader(cfg.lexicon_path)
-    return ChartContext.from_lexicon(lexicon, filters.describe(), version, all_outlets=filters.all_outlets)
+    return ChartContext.from_lexicon(get_reader(cfg.lexicon_path)[0], filters.describe(), analyser_version(cfg),
+                                     all_outlets=filters.all_outlets)
 
 
 def filtered(cfg: Config, filters: Filters):
@@ -176,7 +181,7 @@ def article_detail(cfg: Config, article_id: str | None):
     """The detail panel's children for one article id."""
     if not article_id:
         return no_update
-    lexicon, version = get_reader(cfg.lexicon_path)
+    lexicon, version = get_reader(cfg.lexicon_path)[0], analyser_version(cfg)
     with open_store(cfg.db_path) as store:
         article = store.get_article(article_id)
         if article is None:
@@ -188,14 +193,23 @@ def article_detail(cfg: Config, article_id: str | None):
 # ---------------------------------------------------------------- export
 
 
+def bundle(cfg: Config, rows, chart_ctx):
+    """The ZIP of everything (/export/all.zip, "Export all"): the charts, the articles, the method,
+    the validity figures and the store's coding (codes, agreement, the analyser against the coders)."""
+    from dashboard.coding import bundle_files
+    from dashboard.export import export_bundle
+
+    return export_bundle(rows, chart_ctx, extra=bundle_files(cfg, chart_ctx.analyser_version))
+
+
 def export_download(cfg: Config, search: str | None, chart_id: str, fmt: str) -> dict:
     """A dcc.Download payload for one chart in one format (or the bundle for chart_id 'all')."""
-    from dashboard.export import export_bundle, export_chart
+    from dashboard.export import export_chart
 
     filters = filters_of(cfg, search)
     _, rows, chart_ctx = filtered(cfg, filters)
     if chart_id == "all":
-        result = export_bundle(rows, chart_ctx)
+        result = bundle(cfg, rows, chart_ctx)
     else:
         result = export_chart(chart_id, fmt, rows, chart_ctx)
     content = result.content.encode("utf-8") if isinstance(result.content, str) else result.content

@@ -39,6 +39,11 @@ class User:
         return self.role in WRITE_ROLES
 
     @property
+    def is_admin(self) -> bool:
+        """Admins also adjudicate disagreements and retrain the article model (dashboard/coding.py)."""
+        return self.role == "admin"
+
+    @property
     def can_correct(self) -> bool:
         return self.role in CORRECT_ROLES
 

@@ -13,7 +13,7 @@ SET_COLOURS = {"dev": "#0072B2", "gold": "#009E73", "blind": "#CC79A7"}  # Okabe
 
 
 def _interval(iv: dict | None) -> str:
-    if not iv:
+    if not iv or iv["value"] != iv["value"]:  # none, or NaN (e.g. sign accuracy with no polar text)
         return "—"
     return f"{iv['value']:.2f} <span class=v-ci>[{iv['low']:.2f}, {iv['high']:.2f}]</span>"
 
@@ -76,22 +76,28 @@ def reliability_svg(sets: list[dict], size: int = RELIABILITY_SIZE) -> str:
     return "".join(parts)
 
 
-def render(validity: dict | None, current_version: str) -> str:
-    """The whole page. `validity` is None when no evaluation was written."""
+def render(validity: dict | None, current_version: str, coding: dict | None = None) -> str:
+    """The whole page. `validity` is None when no evaluation was written; `coding` (see
+    `coding_section`) adds the store's coders: their agreement and the analyser against them."""
     title = "Validity of the framing measure"
+    tail = [coding_section(coding, current_version)] if coding is not None else []
     if validity is None:
         body = ("<p>No evaluation has been written for this installation: run "
                 "<code>python -m analysis evaluate --write</code>.</p>")
-        return _page(title, body)
+        return _page(title, body + "".join(tail))
     version = validity.get("analyser_version", "")
-    status = (
-        f"<p class=v-ok>These figures were measured on the analyser that scored this dashboard "
-        f"(<code>{escape(version)}</code>).</p>"
-        if version == current_version
-        else f"<p class=v-stale>These figures were measured on analyser <code>{escape(version)}</code>; this "
-        f"dashboard was scored by <code>{escape(current_version)}</code>. Run "
-        f"<code>python -m analysis evaluate --write</code> again.</p>"
-    )
+    if version == current_version:
+        status = (f"<p class=v-ok>These figures were measured on the analyser that scored this dashboard "
+                  f"(<code>{escape(version)}</code>).</p>")
+    elif current_version.startswith(version + "+article-"):
+        status = (f"<p class=v-stale>These figures were measured on the story's article model (analyser "
+                  f"<code>{escape(version)}</code>); this store scores with its own article model, refitted with "
+                  f"its coders' codes (<code>{escape(current_version)}</code>): its figures are under "
+                  f"<a href=#coders>the coders</a> below.</p>")
+    else:
+        status = (f"<p class=v-stale>These figures were measured on analyser <code>{escape(version)}</code>; this "
+                  f"dashboard was scored by <code>{escape(current_version)}</code>. Run "
+                  f"<code>python -m analysis evaluate --write</code> again.</p>")
     legend = ", ".join(f'<span style="color:{SET_COLOURS.get(s["name"], "#555")}">■</span> {escape(s["name"])}'
                        for s in validity["sets"] if s["reports"])
     sections = [status,
@@ -124,7 +130,59 @@ def render(validity: dict | None, current_version: str) -> str:
             f"agree on {agreement['agree']} (Cohen's κ {agreement['kappa']:.3f}, Krippendorff's α "
             f"{agreement['alpha']:.3f}); {agreement['adjudicated']} disagreements adjudicated by a third reader.</p>"
         )
-    return _page(title, "".join(sections))
+    return _page(title, "".join(sections + tail))
+
+
+def agreement_html(a: dict) -> str:
+    """α, the numbers of articles and coders, and κ per pair (the record `agreement --format json` prints)."""
+    alpha = "undefined" if a["alpha"] is None else f"{a['alpha']:.3f}"
+    head = (f'<p>Krippendorff\'s α (nominal) <b id="alpha">{alpha}</b> over <span id="alpha-items">{a["items"]}</span> '
+            f'article(s) coded by at least two of {len(a["coders"])} coder(s) ({a["codes"]} current codes).</p>')
+    if not a["pairs"]:
+        return head
+    rows = "".join(
+        f'<tr><td>{escape(p["coders"][0])} &amp; {escape(p["coders"][1])}</td>'
+        f'<td class="kappa">{"undefined" if p["kappa"] is None else format(p["kappa"], ".3f")}</td><td>{p["n"]}</td></tr>'
+        for p in a["pairs"])
+    return head + f'<table class="c-kappa"><tr><th>coders</th><th>Cohen\'s κ</th><th>articles</th></tr>{rows}</table>'
+
+
+def coding_section(coding: dict, current_version: str) -> str:
+    """The store's coders: `coding` holds `agreement` (analysis.agreement.Agreement.to_dict()),
+    `model` (ModelVsCoders.to_dict(), for the current analyser) and `store_model` (the report of
+    the store's own article model, None when it scores with the story's)."""
+    model, store_model = coding["model"], coding.get("store_model")
+    parts = [f"<h2 id=coders>The coders and the analyser <small>this store</small></h2>"
+             f"<p>This store is scored by analyser <code id=store-analyser>{escape(current_version)}</code>.</p>"
+             f"<h3>Agreement between the coders</h3>{agreement_html(coding['agreement'])}"]
+    counts = (f"{model['references']} article(s) have a coders' label ({model['adjudicated']} adjudicated, the "
+              f"others the majority of their codes); {model['off_topic']} off-topic and {model['unscored']} not yet "
+              "scored by this analyser are left out")
+    report = model["report"]
+    if report is None:
+        parts.append(f"<h3>The analyser against the coders</h3><p>Nothing to compare yet: {counts}.</p>")
+    else:
+        parts.append(
+            f"<h3>The analyser against the coders <small>{report['n']} articles</small></h3><p>{counts}.</p>"
+            "<table class=v-figures id=model-vs-coders><tr><th>method</th><th>sign accuracy</th><th>macro-F1</th>"
+            f"<th>accuracy</th><th>ECE</th></tr>{_report_rows([report])}</table>{_confusion(report)}")
+    if store_model is None:
+        parts.append("<p>This store scores with the story's article model: no retraining with its codes yet.</p>")
+    else:
+        r = store_model["report"]
+        parts.append(
+            f"<h3>This store's own article model <small>{escape(store_model['digest'])}</small></h3>"
+            f"<p>Refitted at {escape(store_model['fitted_at'])} with {r['coded']} coded article(s) ({r['adjudicated']} "
+            f"adjudicated) beside the story's labelled articles.</p>")
+        if r["before"] is None:
+            parts.append(f"<p>Before/after not measured: {escape(r['why_unmeasured'])}.</p>")
+        else:
+            parts.append(
+                f"<p>Before and after, on the same held-out coded articles ({r['coded']}, grouped {r['folds']}-fold by "
+                "outlet: no outlet on both sides of a fold):</p><table class=v-figures id=before-after><tr><th>model</th>"
+                "<th>sign accuracy</th><th>macro-F1</th><th>accuracy</th><th>ECE</th></tr>"
+                f"{_report_rows([r['before'], r['after']])}</table>")
+    return "".join(parts)
 
 
 def _page(title: str, body: str) -> str:

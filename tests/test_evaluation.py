@@ -130,6 +130,19 @@ def test_report_on_a_hand_made_case():
     assert format_confusion(r.confusion, LABELS)[1].split() == ["pro-Washington", "0", "0", "1"]
 
 
+def test_macro_f1_is_scikit_learns_on_random_labellings():
+    """metrics.macro_f1 is numpy (the bootstrap calls it thousands of times): it must give what
+    scikit-learn's f1_score gives, labels missing from one side and foreign labels included."""
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n = int(rng.integers(1, 12))
+        true, pred = list(rng.choice([*LABELS, "off-topic"], n)), list(rng.choice(LABELS, n))
+        expected = f1_score(true, pred, labels=list(LABELS), average="macro", zero_division=0)
+        assert metrics.macro_f1(true, pred, LABELS) == pytest.approx(expected, abs=1e-12)
+
+
 def test_expected_calibration_error_by_hand():
     # bins: 0.9 (2 items, 1 right) -> |0.5 - 0.9| ; 0.6 (2 items, both right) -> |1 - 0.6|
     conf, right = [0.9, 0.9, 0.6, 0.6], [True, False, True, True]

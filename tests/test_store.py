@@ -159,7 +159,9 @@ def test_a_schema_1_store_is_upgraded_and_keeps_its_articles(tmp_db):
         store.add_articles([art(0), art(1)])
     conn = sqlite3.connect(tmp_db)
     conn.executescript("ALTER TABLE articles DROP COLUMN title_source; DROP TABLE jobs; DROP TABLE users; "
-                       "DROP INDEX articles_source; PRAGMA user_version=1;")
+                       "DROP INDEX articles_source; DROP TABLE annotations; DROP TABLE adjudications; "
+                       "DROP TABLE article_models; DROP INDEX articles_outlet; DROP INDEX scores_confidence; "
+                       "PRAGMA user_version=1;")
     conn.close()
     with Store(tmp_db) as store:
         got = list(store.articles())
@@ -173,6 +175,9 @@ def test_a_schema_1_store_is_upgraded_and_keeps_its_articles(tmp_db):
     assert {"jobs", "users"} <= tables  # schema 3: background jobs and the dashboard's users
     assert "generation" in {r[1] for r in conn.execute("PRAGMA table_info(jobs)")}  # schema 4
     assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_source'").fetchone()  # schema 5
+    assert {"annotations", "adjudications", "article_models"} <= tables  # schema 7: coding
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"articles_outlet", "scores_confidence", "annotations_current"} <= indexes
     conn.close()
 
 
