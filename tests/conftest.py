@@ -1,6 +1,7 @@
 """Shared fixtures: the sample corpus beside the repository, and a fresh store path."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,24 @@ def fitted_stance_model():
     from analysis.stance import load_model
 
     load_model()
+
+
+@pytest.fixture(scope="module")
+def river_dam_story(tmp_path_factory) -> Path:
+    """The made-up river-dam story (tests/fixtures/river_dam) copied to a temporary folder and
+    trained there, as a user would (`python -m analysis train --lexicon FILE`); its models never
+    touch the repository. The story file's path."""
+    from analysis import stance
+    from analysis.__main__ import main
+
+    root = tmp_path_factory.mktemp("river_dam")
+    folder = root / "river_dam"
+    shutil.copytree(Path(__file__).resolve().parent / "fixtures" / "river_dam", folder)
+    saved = stance.MODEL_DIR
+    stance.MODEL_DIR = root / "models"
+    try:
+        assert main(["train", "--lexicon", str(folder / "story.yaml")]) == 0
+        yield folder / "story.yaml"
+    finally:
+        stance.MODEL_DIR = saved
+        stance._load_cached.cache_clear()

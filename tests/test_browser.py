@@ -213,6 +213,15 @@ def table_titles(page) -> list[str]:
     return page.locator("#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='title']").all_inner_texts()
 
 
+def click_first_row(page) -> str:
+    """Click the table's first title; its text."""
+    first = page.locator("#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='title']").first
+    first.wait_for()
+    title = first.inner_text()
+    first.click()
+    return title
+
+
 def read_csv(content: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
 
@@ -330,10 +339,7 @@ def test_label_checkboxes_and_clear_button_drive_the_address(sample, page):
 def test_open_an_article_from_the_table_shows_shaded_sentences(sample, page):
     server, _ = sample
     open_page(page, server.url + "/?outlet=Sputnik")
-    first = page.locator("#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='title']").first
-    first.wait_for()
-    title = first.inner_text()
-    first.click()
+    title = click_first_row(page)
     detail = page.locator("#article-detail")
     detail.locator(".article-text").wait_for()
     assert detail.locator(".detail-title").inner_text() == title
@@ -361,10 +367,7 @@ def test_click_a_point_opens_its_article(sample, page):
 def test_an_open_article_lives_in_the_address_and_survives_back_and_forward(sample, page):
     server, _ = sample
     open_page(page, server.url + "/?outlet=Sputnik")
-    first = page.locator("#article-table .ag-center-cols-container .ag-row .ag-cell[col-id='title']").first
-    first.wait_for()
-    title = first.inner_text()
-    first.click()
+    title = click_first_row(page)
     page.wait_for_url(re.compile(r"\?outlet=Sputnik&article=[^&]+$"))
     link = page.url
     detail = page.locator("#article-detail")

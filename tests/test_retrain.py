@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from analysis import jobs, stance
+from analysis import jobs
 from analysis.__main__ import main
 from analysis.annotations import adjudicate, code_labels, import_csv
 from analysis.lexicon import Lexicon
@@ -28,18 +27,8 @@ BOB = dict(ANN, c02="balanced", c08="balanced")
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory):
-    root = tmp_path_factory.mktemp("retrain")
-    folder = root / "river_dam"
-    shutil.copytree(FIXTURE, folder)
-    saved = stance.MODEL_DIR
-    stance.MODEL_DIR = root / "models"
-    try:
-        assert main(["train", "--lexicon", str(folder / "story.yaml")]) == 0
-        yield folder / "story.yaml"
-    finally:
-        stance.MODEL_DIR = saved
-        stance._load_cached.cache_clear()
+def story(river_dam_story):
+    return river_dam_story
 
 
 @pytest.fixture()

@@ -3,12 +3,10 @@ scored and shown with its own labels, poles and colours, and nothing of the S-40
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from analysis import stance
 from analysis.__main__ import main
 from analysis.axis import Axis
 from analysis.errors import FramingError
@@ -28,20 +26,8 @@ UNSEEN = {
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory):
-    """The fixture story copied to a temporary folder and trained there, as a user would
-    (`python -m analysis train --lexicon FILE`); its models never touch the repository."""
-    root = tmp_path_factory.mktemp("story")
-    folder = root / "river_dam"
-    shutil.copytree(FIXTURE, folder)
-    saved = stance.MODEL_DIR
-    stance.MODEL_DIR = root / "models"
-    try:
-        assert main(["train", "--lexicon", str(folder / "story.yaml")]) == 0
-        yield folder / "story.yaml"
-    finally:
-        stance.MODEL_DIR = saved
-        stance._load_cached.cache_clear()
+def story(river_dam_story):
+    return river_dam_story
 
 
 def test_the_story_file_holds_the_axis():
