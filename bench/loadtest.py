@@ -202,8 +202,8 @@ class CallbackBuilder:
                 self.upload = dep
             if ("job-poll", "n_intervals") in ins:
                 self.poll = dep
-        ids = {x["id"] for d in (self.view, self.rows) if d for x in d["inputs"] + d.get("state", [])}
-        self.props = _find(self.layout, {i for i in ids if isinstance(i, str)})
+        wanted = {x["id"] for d in (self.view, self.rows) if d for x in d["inputs"] + d.get("state", [])}
+        self.props = _find(self.layout, {i for i in wanted if isinstance(i, str)})
 
     def _payload(self, dep: dict, values: dict, changed: str) -> dict:
         def val(item):
