@@ -10,11 +10,13 @@ from __future__ import annotations
 import hmac
 import html
 import secrets
-from urllib.parse import urlparse
+from typing import Callable
+from urllib.parse import urlencode, urlparse
 
-from flask import Flask, Response, redirect, request, session
+from flask import Flask, Response, abort, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from dashboard.checks import plain
 from dashboard.users import User, get_user, verify
 
 SECRET_ENV = "FRAMING_SECRET_KEY"
@@ -107,6 +109,22 @@ def signed_in() -> User | None:
     from flask import has_request_context
 
     return current_user.user if has_request_context() and current_user.is_authenticated else None
+
+
+def require(allowed: Callable[[User], bool], refusal: str, back: str | None = None) -> User:
+    """The signed-in user who may do what this request asks; otherwise the request ends here: a
+    visitor is sent to sign in, then back to this page (302) or, for a form posted from another
+    page, to that page `back` (303 See Other); a user whom `allowed` refuses gets a 403 saying they
+    may not `refusal`; a posted form without the session's token a 400."""
+    user = signed_in()
+    if user is None:
+        target = back or request.full_path.rstrip("?")
+        abort(redirect("/login?" + urlencode({"next": target}), code=303 if back else 302))
+    if not allowed(user):
+        abort(plain(f"{user.name} ({user.role}) may not {refusal}", 403))
+    if request.method == "POST" and not csrf_valid():
+        abort(plain("the form expired; reload the page and try again", 400))
+    return user
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,8 +1,15 @@
 """Checks of callback inputs. They come from the browser, so from anyone: a value of the wrong type
-is a 400 with a message (routes.py renders it), never a 500."""
+is a 400 with a message (routes.py renders it), never a 500. Every refusal of a plain route is
+one line of text (`plain`)."""
 from __future__ import annotations
 
+from flask import Response
 from werkzeug.exceptions import BadRequest
+
+
+def plain(text: str, status: int) -> Response:
+    """One line of plain text with its status: how the routes answer what they refuse."""
+    return Response(text + "\n", status=status, mimetype="text/plain")
 
 def text(value, what: str) -> str | None:
     if value is not None and not isinstance(value, str):

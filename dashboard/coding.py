@@ -22,19 +22,17 @@ from analysis.annotations import (MAX_NOTE, Code, adjudicate, check_code, code_l
 from analysis.coding_queue import MAX_SKIP, MODES, next_article
 from analysis.errors import FramingError
 from analysis.sentences import article_sentences
-from dashboard.auth import csrf_token, csrf_valid, signed_in
+from dashboard.auth import csrf_token, require
+from dashboard.checks import plain
 from dashboard.data import get_reader, open_store, shared_store
 from dashboard.service import analyser_version
+from dashboard.users import User
 from dashboard.validity import agreement_html
 
 MAX_SHOWN_CHARS = 60_000  # of one article's text on the page (a longer one is cut, and says so)
 EVIDENCE_SHOWN = 3  # the analyser's strongest sentences revealed after a code
 MAX_LISTED = 200  # disagreements listed on the review page, oldest first
 OFF_TOPIC_KEY = "0"
-
-
-def _plain(text: str, status: int) -> Response:
-    return Response(text + "\n", status=status, mimetype="text/plain")
 
 
 def keys(labels: tuple[str, ...]) -> dict[str, str]:
@@ -45,26 +43,19 @@ def keys(labels: tuple[str, ...]) -> dict[str, str]:
 def register(server: Flask, cfg) -> None:
     """Add /code, /code/agreement, /code/review, /code/adjudicate and /code/retrain."""
 
-    def gate(admin: bool = False):
-        """(user, None) or (None, the response refusing the request)."""
-        user = signed_in()
-        if user is None:
-            return None, redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}))
-        if not (user.is_admin if admin else user.can_write):
-            return None, _plain(f"{user.name} ({user.role}) may not {'adjudicate or retrain' if admin else 'code'}", 403)
-        if request.method == "POST" and not csrf_valid():
-            return None, _plain("the form expired; reload the page and try again", 400)
-        return user, None
+    def coder() -> User:
+        return require(lambda u: u.can_write, "code")
+
+    def admin() -> User:
+        return require(lambda u: u.is_admin, "adjudicate or retrain")
 
     @server.get("/code")
     def code_page():
-        user, refused = gate()
-        if refused:
-            return refused
+        user = coder()
         lex = get_reader(cfg.lexicon_path)[0]
         mode = request.args.get("mode", "sample")
         if mode not in MODES:
-            return _plain(f"unknown mode {mode[:40]!r}: use one of {', '.join(MODES)}", 400)
+            return plain(f"unknown mode {mode[:40]!r}: use one of {', '.join(MODES)}", 400)
         skip = tuple(request.args.getlist("skip"))[:MAX_SKIP]
         version = analyser_version(cfg)
         with open_store(cfg.db_path) as store:
@@ -72,7 +63,7 @@ def register(server: Flask, cfg) -> None:
             article_id = chosen or next_article(store, user.name, mode, version, skip)
             article = store.get_article(article_id) if article_id else None
             if chosen and article is None:
-                return _plain(f"no article {chosen[:80]!r} in the store", 404)
+                return plain(f"no article {chosen[:80]!r} in the store", 404)
             mine = code_of(store, article_id, user.name) if article else None
             last = request.args.get("last")
             reveal = _reveal(store, last, user.name, version) if last else ""
@@ -83,37 +74,33 @@ def register(server: Flask, cfg) -> None:
 
     @server.post("/code")
     def code_post():
-        user, refused = gate()
-        if refused:
-            return refused
+        user = coder()
         lex = get_reader(cfg.lexicon_path)[0]
         form = request.form
         mode = form.get("mode") if form.get("mode") in MODES else "sample"
         try:
             marked = tuple(int(i) for i in form.getlist("sentence")[:1000])
         except ValueError:
-            return _plain("marked sentences must be sentence numbers", 400)
+            return plain("marked sentences must be sentence numbers", 400)
         store = shared_store(cfg.db_path)
         article = store.get_article(form.get("article_id", ""))
         if article is None:
-            return _plain(f"no article {form.get('article_id', '')[:80]!r} in the store", 404)
+            return plain(f"no article {form.get('article_id', '')[:80]!r} in the store", 404)
         if form.get("content_hash") != article.content_hash:
-            return _plain("the article changed while you were reading it; reload the page", 409)
+            return plain("the article changed while you were reading it; reload the page", 409)
         try:
             code = check_code(Code(article.id, user.name, form.get("label", ""), marked, form.get("note", ""),
                                    article.content_hash, "", lex.codebook.tag if lex.codebook else ""),
                               code_labels(lex))
             save_codes(store, [code])
         except FramingError as exc:
-            return _plain(f"code not saved: {exc}", 400)
+            return plain(f"code not saved: {exc}", 400)
         query = [("mode", mode), ("last", article.id)] + [("skip", s) for s in form.getlist("skip")[:MAX_SKIP]]
         return redirect("/code?" + urlencode(query), code=303)
 
     @server.get("/code/agreement")
     def agreement_block():
-        user, refused = gate()
-        if refused:
-            return refused
+        coder()
         from analysis.agreement import store_agreement
 
         with open_store(cfg.db_path) as store:
@@ -121,9 +108,7 @@ def register(server: Flask, cfg) -> None:
 
     @server.get("/code/review")
     def review_page():
-        user, refused = gate()
-        if refused:
-            return refused
+        user = coder()
         from analysis.agreement import store_agreement
         from analysis.jobs import JobQueue
 
@@ -142,22 +127,18 @@ def register(server: Flask, cfg) -> None:
 
     @server.post("/code/adjudicate")
     def adjudicate_post():
-        user, refused = gate(admin=True)
-        if refused:
-            return refused
+        user = admin()
         lex = get_reader(cfg.lexicon_path)[0]
         try:
             adjudicate(shared_store(cfg.db_path), request.form.get("article_id", ""), request.form.get("label", ""),
                        user.name, code_labels(lex), request.form.get("note", ""))
         except FramingError as exc:
-            return _plain(f"not adjudicated: {exc}", 400)
+            return plain(f"not adjudicated: {exc}", 400)
         return redirect("/code/review", code=303)
 
     @server.post("/code/retrain")
     def retrain_post():
-        user, refused = gate(admin=True)
-        if refused:
-            return refused
+        user = admin()
         from analysis.jobs import JobQueue
 
         queue = JobQueue(shared_store(cfg.db_path))

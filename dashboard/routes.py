@@ -6,13 +6,10 @@ import re
 from flask import Flask, Response, request
 
 from dashboard import ids, service
+from dashboard.checks import plain
 from dashboard.data import Filters, get_reader
 
 _EXPORT = re.compile(r"^(?P<chart>[A-Za-z0-9_-]+)\.(?P<fmt>[A-Za-z0-9.]+)$")
-
-
-def _plain(text: str, status: int) -> Response:
-    return Response(text + "\n", status=status, mimetype="text/plain")
 
 
 def register(server: Flask, cfg) -> None:
@@ -24,22 +21,22 @@ def register(server: Flask, cfg) -> None:
 
         match = _EXPORT.match(name)
         if not match:
-            return _plain(f"unknown export '{name}': use /export/<chart-id>.<png|svg|html|csv> or /export/all.zip", 404)
+            return plain(f"unknown export '{name}': use /export/<chart-id>.<png|svg|html|csv> or /export/all.zip", 404)
         chart_id, fmt = match["chart"], match["fmt"].lower()
         if chart_id == "all" and fmt != "zip":
-            return _plain(f"unknown export '{name}': the bundle is /export/all.zip", 404)
+            return plain(f"unknown export '{name}': the bundle is /export/all.zip", 404)
         if chart_id != "all" and chart_id not in ids.CHART_IDS:
-            return _plain(f"unknown chart '{chart_id}': charts are {', '.join(ids.CHART_IDS)}", 404)
+            return plain(f"unknown chart '{chart_id}': charts are {', '.join(ids.CHART_IDS)}", 404)
         if chart_id != "all" and fmt not in ids.EXPORT_FORMATS:
-            return _plain(f"unknown format '{fmt}': formats are {', '.join(ids.EXPORT_FORMATS)}", 404)
+            return plain(f"unknown format '{fmt}': formats are {', '.join(ids.EXPORT_FORMATS)}", 404)
         filters = Filters.from_args(request.args, get_reader(cfg.lexicon_path)[0].labels)
         _, rows, chart_ctx = service.filtered(cfg, filters)
         try:
             result = service.bundle(cfg, rows, chart_ctx) if chart_id == "all" else export_chart(chart_id, fmt, rows, chart_ctx)
         except UnknownExport as exc:
-            return _plain(f"unknown export '{name}': {exc}", 404)
+            return plain(f"unknown export '{name}': {exc}", 404)
         except FramingError as exc:  # e.g. no browser for static images: say so, no traceback
-            return _plain(f"export '{name}' failed: {exc}", 503)
+            return plain(f"export '{name}' failed: {exc}", 503)
         body = result.content.encode("utf-8") if isinstance(result.content, str) else result.content
         resp = Response(body, content_type=result.mimetype)  # it names its charset already
         resp.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
@@ -69,8 +66,8 @@ def register(server: Flask, cfg) -> None:
 
     @server.errorhandler(400)
     def bad_request(exc):
-        return _plain(f"bad request: {getattr(exc, 'description', '') or 'malformed'}", 400)
+        return plain(f"bad request: {getattr(exc, 'description', '') or 'malformed'}", 400)
 
     @server.errorhandler(413)
     def too_large(_exc):
-        return _plain("upload refused: the request is larger than the upload limit", 413)
+        return plain("upload refused: the request is larger than the upload limit", 413)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode
 
-from flask import Flask, Response, abort, flash, get_flashed_messages, redirect, request
+from flask import Flask, Response, flash, get_flashed_messages, redirect, request
 
 from analysis.errors import FramingError
 from analysis.uploaded import (MAX_OUTLET, MAX_TITLE, correct, corrections, count_uploaded, remove,
                                uploaded_articles)
-from dashboard.auth import csrf_token, csrf_valid, signed_in
+from dashboard.auth import csrf_token, require
 from dashboard.data import open_store
 from dashboard.users import User
 
@@ -28,9 +28,7 @@ def register(server: Flask, cfg) -> None:
 
     @server.get("/uploads")
     def uploads_page():
-        user = signed_in()
-        if user is None:
-            return redirect("/login?" + urlencode({"next": "/uploads"}))
+        user = require(lambda u: True, "see uploads")  # every signed-in user may read the list
         page = _page_number(request.args.get("page"))
         with open_store(cfg.db_path) as store:
             total = count_uploaded(store)
@@ -67,24 +65,12 @@ def register(server: Flask, cfg) -> None:
 
 
 def _admin() -> User:
-    """The signed-in admin who posted this form with the session's token; otherwise the request
-    ends here: a visitor is sent to sign in, a coder gets a 403, a form without the token a 400."""
-    user = signed_in()
-    if user is None:
-        abort(redirect("/login?" + urlencode({"next": "/uploads"}), code=303))
-    if not user.can_correct:
-        abort(_plain(f"{user.name} ({user.role}) may not change uploaded articles: an admin can", 403))
-    if not csrf_valid():
-        abort(_plain("the form expired: reload /uploads and try again", 400))
-    return user
+    """The signed-in admin who posted this form (dashboard/auth.py `require`)."""
+    return require(lambda u: u.can_correct, "change uploaded articles: an admin can", back="/uploads")
 
 
 def _back() -> Response:
     return redirect("/uploads?" + urlencode({"page": _page_number(request.form.get("page"))}), code=303)
-
-
-def _plain(text: str, status: int) -> Response:
-    return Response(text + "\n", status=status, mimetype="text/plain")
 
 
 def _page_number(value) -> int:
