@@ -42,18 +42,18 @@ def filters_of(cfg: Config, search: str | None) -> Filters:
     return Filters.from_query(checks.text(search, "the address's query"), get_reader(cfg.lexicon_path)[0].labels)
 
 
-def chart_context(cfg: Config, filters: Filters):
-    """The ChartContext for the current lexicon, analyser version and filters."""
+def chart_context(cfg: Config, ds: Dataset, filters: Filters):
+    """The ChartContext for the story, the analyser that scored the snapshot `ds`, and the filters."""
     from dashboard.charts.context import ChartContext
 
-    return ChartContext.from_lexicon(get_reader(cfg.lexicon_path)[0], filters.describe(), analyser_version(cfg),
+    return ChartContext.from_lexicon(get_reader(cfg.lexicon_path)[0], filters.describe(), ds.version,
                                      all_outlets=filters.all_outlets)
 
 
 def filtered(cfg: Config, filters: Filters):
     """(dataset, filtered rows, chart context) for one view."""
     ds = dataset(cfg)
-    return ds, rows_of(ds, filters), chart_context(cfg, filters)
+    return ds, rows_of(ds, filters), chart_context(cfg, ds, filters)
 
 
 def rows_of(ds: Dataset, filters: Filters, columns: list[str] | None = None):
@@ -85,7 +85,7 @@ def render_view(cfg: Config, search: str | None) -> dict:
 
 def _render_view(cfg: Config, ds: Dataset, filters: Filters) -> dict:
     rows = rows_of(ds, filters)
-    chart_ctx = chart_context(cfg, filters)
+    chart_ctx = chart_context(cfg, ds, filters)
     figures = {cid: chart_figure(cid, rows, chart_ctx) for cid in ids.CHART_IDS}
     if ds.is_empty:
         summary = "No articles in the store yet."
