@@ -22,25 +22,10 @@ MAX_UPLOAD_TOTAL = 20 * 1024 * 1024
 JOB_POLL_MS = 1000  # how often a page asks for the progress of its uploads
 WORKER_SILENT_S = 15  # a job still queued after this long: say that a worker may be missing
 
-def _hex_to_rgb(colour: str) -> tuple[int, int, int]:
-    colour = colour.strip()
-    if colour.startswith("rgb"):
-        nums = [int(float(x)) for x in re.findall(r"[\d.]+", colour)[:3]]
-        return nums[0], nums[1], nums[2]
-    colour = colour.lstrip("#")
-    return int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)
-
-
 def contribution_colour(axis, value: float, alpha: float = 0.55) -> str:
     """Background colour for a sentence: the story's axis scale at `value` (−1..1), faded for readability."""
-    scale = [c for _, c in theme.axis_colorscale(axis)]
     v = max(-1.0, min(1.0, float(value or 0.0)))
-    pos = (v + 1) / 2 * (len(scale) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(scale) - 1)
-    frac = pos - lo
-    a, b = _hex_to_rgb(scale[lo]), _hex_to_rgb(scale[hi])
-    r, g, bl = (round(a[i] + (b[i] - a[i]) * frac) for i in range(3))
+    r, g, bl = theme.axis_rgb(axis, v)
     strength = min(1.0, abs(v) * 2.5)  # weak contributions stay light so text remains readable
     return f"rgba({r},{g},{bl},{alpha * strength:.2f})"
 

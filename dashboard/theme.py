@@ -113,15 +113,20 @@ def axis_colorscale(axis: Axis) -> list:
     return [[0.0, axis.negative.colour], [0.5, axis.neutral.colour], [1.0, axis.positive.colour]]
 
 
-def axis_colour(axis: Axis, value: float) -> str:
-    """The `axis_colorscale` colour of one framing value, as an rgb() string."""
+def axis_rgb(axis: Axis, value: float) -> tuple[int, int, int]:
+    """The `axis_colorscale` colour of one framing value (clipped to −1..1) as (r, g, b)."""
     v = min(max((float(value) + 1.0) / 2.0, 0.0), 1.0)
     lo, hi = (axis.negative.colour, axis.neutral.colour) if v <= 0.5 else (axis.neutral.colour, axis.positive.colour)
     t = v * 2.0 if v <= 0.5 else (v - 0.5) * 2.0
     a = [int(lo[i:i + 2], 16) for i in (1, 3, 5)]
     b = [int(hi[i:i + 2], 16) for i in (1, 3, 5)]
     r, g, bl = (round(x + (y - x) * t) for x, y in zip(a, b))
-    return f"rgb({r},{g},{bl})"
+    return r, g, bl
+
+
+def axis_colour(axis: Axis, value: float) -> str:
+    """The `axis_colorscale` colour of one framing value, as an rgb() string."""
+    return "rgb({},{},{})".format(*axis_rgb(axis, value))
 
 
 def escape(text) -> str:
